@@ -1,0 +1,3 @@
+export { listLabelledContainers, removeLabelledContainers, TEST_IMAGE, testDocker } from './docker.ts';
+export { hashFile, hashStream, makeTempDir, writeRandomFile } from './files.ts';
+export { assertNoLeaks, countOpenFds, type LeakCheckOptions, listFifos } from './leaks.ts';

@@ -1,0 +1,76 @@
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listLabelledContainers } from './docker.ts';
+
+/** Number of open file descriptors of this process (Linux /proc). */
+export async function countOpenFds(): Promise<number> {
+  return (await readdir('/proc/self/fd')).length;
+}
+
+/** Open descriptors of this process that point at FIFOs or files under `dir`. */
+async function fdsUnder(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const fd of await readdir('/proc/self/fd')) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+    if (target.startsWith(dir)) found.push(`${fd} -> ${target}`);
+  }
+  return found;
+}
+
+/** Every FIFO below `dir`, recursively. */
+export async function listFifos(dir: string): Promise<string[]> {
+  const fifos: string[] = [];
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isFIFO()) fifos.push(path);
+    else if (entry.isDirectory()) fifos.push(...(await listFifos(path)));
+  }
+  return fifos;
+}
+
+/** What {@link assertNoLeaks} checks. */
+export interface LeakCheckOptions {
+  /** Directories that must be empty (default: the test run's TMPDIR). */
+  dirs?: string[];
+  /**
+   * Entries of those directories that may stay (fixtures owned by the test file). Entries whose
+   * name starts with `gw-fixture-` (made by `makeTempDir`) are always allowed.
+   */
+  allow?: string[];
+  /** Only containers of this worker id count (default: every girder-worker container). */
+  worker?: string;
+  /** Whether to look for containers at all (default true). */
+  containers?: boolean;
+}
+
+/**
+ * Fails when a run left something behind: a container with girder-worker labels, an entry in
+ * the test TMPDIR (temp volumes, FIFOs), or an open descriptor pointing into it.
+ */
+export async function assertNoLeaks(options: LeakCheckOptions = {}): Promise<void> {
+  const problems: string[] = [];
+  const dirs = options.dirs ?? [tmpdir()];
+  const allow = new Set(options.allow ?? []);
+  for (const dir of dirs) {
+    const left = (await readdir(dir).catch(() => [] as string[])).filter(
+      (name) => !allow.has(name) && !name.startsWith('gw-fixture-'),
+    );
+    for (const name of left) {
+      const info = await lstat(join(dir, name)).catch(() => undefined);
+      problems.push(
+        `${info?.isFIFO() ? 'fifo' : info?.isDirectory() ? 'directory' : 'file'} ${join(dir, name)}`,
+      );
+    }
+    problems.push(...(await fdsUnder(dir)).map((fd) => `open descriptor ${fd}`));
+  }
+  if (options.containers !== false) {
+    for (const c of await listLabelledContainers(options.worker)) {
+      problems.push(`container ${c.Id.slice(0, 12)} (${c.Image}, ${c.State})`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(`resources left behind:\n  ${problems.join('\n  ')}`);
+  }
+}

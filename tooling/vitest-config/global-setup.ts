@@ -1,0 +1,24 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Gives the whole test run a private TMPDIR. Every temporary directory our code makes lands in
+ * it, so a test's leak check (`assertNoLeaks` in @girder-worker/test-helpers) sees only its own
+ * run, even while other runs share the machine. At the end it must be empty.
+ */
+export default function setup(): () => void {
+  const base = mkdtempSync(join(tmpdir(), 'gw-test-'));
+  process.env.TMPDIR = base;
+  process.env.GW_TEST_TMPDIR = base;
+  process.env.GW_TEST_RUN_ID ??= `t${process.pid}-${Date.now().toString(36)}`;
+  return () => {
+    const left = readdirSync(base);
+    rmSync(base, { recursive: true, force: true });
+    if (left.length > 0 && process.env.GW_TEST_ALLOW_TMP_LEFTOVERS !== '1') {
+      throw new Error(
+        `the test run left ${left.length} entries in its TMPDIR: ${left.slice(0, 10).join(', ')}`,
+      );
+    }
+  };
+}
