@@ -12,6 +12,8 @@ export default function setup(): () => void {
   process.env.TMPDIR = base;
   process.env.GW_TEST_TMPDIR = base;
   process.env.GW_TEST_RUN_ID ??= `t${process.pid}-${Date.now().toString(36)}`;
+  // dockerRun labels containers with this worker id; leak checks look only at this run's.
+  process.env.GW_WORKER_ID ??= `test-${process.env.GW_TEST_RUN_ID}`;
   return () => {
     const left = readdirSync(base);
     rmSync(base, { recursive: true, force: true });

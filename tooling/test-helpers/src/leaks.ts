@@ -39,7 +39,10 @@ export interface LeakCheckOptions {
    * name starts with `gw-fixture-` (made by `makeTempDir`) are always allowed.
    */
   allow?: string[];
-  /** Only containers of this worker id count (default: every girder-worker container). */
+  /**
+   * Only containers of this worker id count (default: `GW_WORKER_ID`, which the shared vitest
+   * setup gives each test run, so concurrent runs on one engine do not see each other).
+   */
   worker?: string;
   /** Whether to look for containers at all (default true). */
   containers?: boolean;
@@ -66,7 +69,7 @@ export async function assertNoLeaks(options: LeakCheckOptions = {}): Promise<voi
     problems.push(...(await fdsUnder(dir)).map((fd) => `open descriptor ${fd}`));
   }
   if (options.containers !== false) {
-    for (const c of await listLabelledContainers(options.worker)) {
+    for (const c of await listLabelledContainers(options.worker ?? process.env.GW_WORKER_ID)) {
       problems.push(`container ${c.Id.slice(0, 12)} (${c.Image}, ${c.State})`);
     }
   }
