@@ -6,4 +6,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 pnpm build
 pnpm lint
 pnpm typecheck
-pnpm test
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+NO_COLOR=1 FORCE_COLOR=0 pnpm test 2>&1 | tee "$log" || status=$?
+# One closing line for the whole run, summed over every package's vitest summary.
+passed=$(grep -E '^\S*:?test: +Tests +' "$log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -E '^\S*:?test: +Tests +' "$log" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+echo "tests: ${passed} passed, ${failed} failed"
+exit "$status"
