@@ -1,0 +1,121 @@
+import { folderEntries, zipReply } from '../download.ts';
+import { json, type Router, Scope } from '../http.ts';
+import { AccessType, type FolderDoc } from '../models.ts';
+import { folderOut } from '../output.ts';
+import { pageOf } from '../params.ts';
+import { readJsonObjectBody } from '../request-body.ts';
+import { restError } from '../rest-error.ts';
+
+const PARENT_TYPES = ['folder', 'user', 'collection'] as const;
+
+function textMatches(doc: { name: string; description: string }, text: string): boolean {
+  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+  const hay = `${doc.name} ${doc.description}`.toLowerCase();
+  return words.some((w) => hay.includes(w));
+}
+
+/** Internal: /folder routes (girder/api/v1/folder.py). */
+export function addFolderRoutes(router: Router): void {
+  router.add({
+    method: 'GET',
+    segments: ['folder'],
+    access: 'public',
+    scopes: [Scope.DATA_READ],
+    handler: (ctx) => {
+      const { state, params } = ctx;
+      const parentType = params.enum('parentType', PARENT_TYPES);
+      const parentId = params.string('parentId');
+      const text = params.string('text');
+      const name = params.string('name');
+      const paging = params.paging('lowerName');
+      let found: FolderDoc[];
+      if (parentType && parentId) {
+        state.loadParent(parentType, parentId, ctx.user, AccessType.READ);
+        found = [...state.folders.values()]
+          .filter((f) => f.doc.parentId === parentId.toLowerCase() && f.doc.parentCollection === parentType)
+          .filter((f) => state.level(f, ctx.user) >= AccessType.READ)
+          .filter((f) => name === undefined || f.doc.name === name)
+          .filter((f) => !text || textMatches(f.doc, text))
+          .map((f) => folderOut(state, f, ctx.user));
+      } else if (text) {
+        found = [...state.folders.values()]
+          .filter((f) => state.level(f, ctx.user) >= AccessType.READ && textMatches(f.doc, text))
+          .map((f) => folderOut(state, f, ctx.user));
+      } else {
+        throw restError('Invalid search mode.');
+      }
+      const { page, total } = pageOf(found, paging);
+      return json(page, { 'Girder-Total-Count': total });
+    },
+  });
+
+  router.add({
+    method: 'GET',
+    segments: ['folder', ':id'],
+    access: 'public',
+    scopes: [Scope.DATA_READ],
+    handler: (ctx) =>
+      json(
+        folderOut(
+          ctx.state,
+          ctx.state.loadFolder(ctx.path.id as string, ctx.user, AccessType.READ),
+          ctx.user,
+        ),
+      ),
+  });
+
+  router.add({
+    method: 'POST',
+    segments: ['folder'],
+    access: 'user',
+    scopes: [Scope.DATA_WRITE],
+    handler: (ctx) => {
+      const { state, params } = ctx;
+      const parentType = params.enum('parentType', PARENT_TYPES, {
+        default: 'folder',
+      }) as (typeof PARENT_TYPES)[number];
+      const parentId = params.string('parentId', { required: true });
+      const name = params.string('name', { required: true, strip: true });
+      const description = params.string('description', { strip: true }) ?? '';
+      const reuseExisting = params.bool('reuseExisting', false);
+      const isPublic = params.bool('public');
+      const metadata = params.jsonObject('metadata');
+      const parent = state.loadParent(parentType, parentId, ctx.user, AccessType.WRITE);
+      const folder = state.createFolder({
+        parentType,
+        parentId: parent.doc._id,
+        name,
+        description,
+        public: isPublic,
+        creator: ctx.user,
+        reuseExisting,
+      });
+      if (metadata) state.setMetadata(folder.doc, metadata, false);
+      return json(folderOut(state, folder, ctx.user));
+    },
+  });
+
+  router.add({
+    method: 'PUT',
+    segments: ['folder', ':id', 'metadata'],
+    access: 'user',
+    scopes: [Scope.DATA_WRITE],
+    handler: async (ctx) => {
+      const folder = ctx.state.loadFolder(ctx.path.id as string, ctx.user, AccessType.WRITE);
+      const metadata = await readJsonObjectBody(ctx.req, 'metadata');
+      ctx.state.setMetadata(folder.doc, metadata, ctx.params.bool('allowNull', false));
+      return json(folderOut(ctx.state, folder, ctx.user));
+    },
+  });
+
+  router.add({
+    method: 'GET',
+    segments: ['folder', ':id', 'download'],
+    access: 'public',
+    scopes: [Scope.DATA_READ],
+    handler: (ctx) => {
+      const folder = ctx.state.loadFolder(ctx.path.id as string, ctx.user, AccessType.READ);
+      return zipReply(folder.doc.name, folderEntries(ctx, folder.doc._id, folder.doc.name));
+    },
+  });
+}
