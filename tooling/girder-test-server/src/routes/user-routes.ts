@@ -17,7 +17,8 @@ export function addUserRoutes(router: Router): void {
       if (user === undefined) {
         const header =
           ctx.req.headers.authorization ?? (ctx.req.headers['girder-authorization'] as string | undefined);
-        if (header === undefined || !header.startsWith('Basic ')) throw restError('Use HTTP Basic Authentication', 401);
+        if (header === undefined || !header.startsWith('Basic '))
+          throw restError('Use HTTP Basic Authentication', 401);
         const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
         const colon = decoded.indexOf(':');
         if (colon < 0) throw restError('Invalid HTTP Authorization header', 401);
