@@ -1,0 +1,112 @@
+import { assertNoLeaks } from '@girder-worker/test-helpers';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type GirderTestServer, startGirderTestServer } from '../src/index.ts';
+import { api, basic, jsonOf } from './helpers.ts';
+
+let girder: GirderTestServer;
+beforeAll(async () => {
+  girder = await startGirderTestServer();
+});
+afterAll(async () => {
+  await girder.close();
+  await assertNoLeaks({ containers: false });
+});
+afterEach(() => girder.faults.clear());
+
+describe('GET /user/authentication', () => {
+  it('returns the user and a user-auth token for good Basic credentials', async () => {
+    const { status, body } = await jsonOf<{ user: { login: string; _modelType: string }; authToken: { token: string; scope: string[]; expires: string } }>(
+      await api(girder, '/user/authentication', { headers: basic('admin', 'adminpassword') }),
+    );
+    expect(status).toBe(200);
+    expect(body.user).toMatchObject({ login: 'admin', _modelType: 'user', _id: girder.admin.user._id });
+    expect(body.authToken.token).toMatch(/^[A-Za-z0-9]{64}$/);
+    expect(body.authToken.scope).toEqual(['core.user_auth']);
+    expect(Date.parse(body.authToken.expires)).toBeGreaterThan(Date.now());
+    const me = await jsonOf(await api(girder, '/user/me', { token: body.authToken.token }));
+    expect(me.body).toMatchObject({ login: 'admin' });
+  });
+
+  it('answers 401 "Login failed." with type access for a wrong password', async () => {
+    const { status, body } = await jsonOf(await api(girder, '/user/authentication', { headers: basic('admin', 'nope') }));
+    expect(status).toBe(401);
+    expect(body).toEqual({ message: 'Login failed.', type: 'access' });
+  });
+
+  it('answers 401 asking for Basic auth when no credentials come', async () => {
+    const { status, body } = await jsonOf(await api(girder, '/user/authentication'));
+    expect(status).toBe(401);
+    expect(body).toEqual({ message: 'Use HTTP Basic Authentication', type: 'rest' });
+  });
+
+  it('accepts the login case-insensitively', async () => {
+    const res = await api(girder, '/user/authentication', { headers: basic('ADMIN', 'adminpassword') });
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+  });
+});
+
+describe('tokens', () => {
+  it('authenticates by the Girder-Token header and by the token query parameter', async () => {
+    const byHeader = await jsonOf(await api(girder, '/user/me', { token: girder.admin.token }));
+    expect(byHeader.body).toMatchObject({ _id: girder.admin.user._id });
+    const byQuery = await jsonOf(await api(girder, `/user/me?token=${girder.admin.token}`));
+    expect(byQuery.body).toMatchObject({ _id: girder.admin.user._id });
+  });
+
+  it('answers null for /user/me without a token', async () => {
+    const { status, body } = await jsonOf(await api(girder, '/user/me'));
+    expect(status).toBe(200);
+    expect(body).toBeNull();
+  });
+
+  it('treats an unknown or expired token as anonymous (401 where a login is needed)', async () => {
+    const unknown = await jsonOf(await api(girder, '/folder', { method: 'POST', token: 'x'.repeat(64) }));
+    expect(unknown.status).toBe(401);
+    expect(unknown.body).toEqual({ message: 'You must be logged in.', type: 'access' });
+    const expired = girder.createToken({ userId: girder.admin.user._id, days: -1 });
+    const me = await jsonOf(await api(girder, '/user/me', { token: expired }));
+    expect(me.body).toBeNull();
+  });
+});
+
+describe('POST /api_key/token', () => {
+  it('exchanges an API key for a token of its user', async () => {
+    const { status, body } = await jsonOf<{ user: { _id: string }; authToken: { token: string } }>(
+      await api(girder, `/api_key/token?key=${girder.admin.apiKey}`, { method: 'POST' }),
+    );
+    expect(status).toBe(200);
+    expect(body.user).toEqual({ _id: girder.admin.user._id });
+    const me = await jsonOf(await api(girder, '/user/me', { token: body.authToken.token }));
+    expect(me.body).toMatchObject({ login: 'admin' });
+  });
+
+  it('answers 400 "Invalid API key." for an unknown key', async () => {
+    const { status, body } = await jsonOf(await api(girder, '/api_key/token?key=nope', { method: 'POST' }));
+    expect(status).toBe(400);
+    expect(body).toEqual({ message: 'Invalid API key.', type: 'validation' });
+  });
+
+  it('requires the key parameter', async () => {
+    const { status, body } = await jsonOf(await api(girder, '/api_key/token', { method: 'POST' }));
+    expect(status).toBe(400);
+    expect(body).toEqual({ message: 'Parameter "key" is required.', type: 'rest' });
+  });
+});
+
+describe('users created through the direct API', () => {
+  it('get a Public and a Private folder and working credentials', async () => {
+    const bob = await girder.createUser({ login: 'bob', password: 'bobpassword' });
+    const folders = await jsonOf<{ name: string; public: boolean; _id: string }[]>(
+      await api(girder, `/folder?parentType=user&parentId=${bob.user._id}`, { token: bob.token }),
+    );
+    expect(folders.body.map((f) => [f.name, f.public])).toEqual([
+      ['Private', false],
+      ['Public', true],
+    ]);
+    expect(folders.body.find((f) => f.name === 'Private')?._id).toBe(bob.privateFolderId);
+    const login = await api(girder, '/user/authentication', { headers: basic('bob', 'bobpassword') });
+    expect(login.status).toBe(200);
+    await login.body?.cancel();
+  });
+});

@@ -1,0 +1,208 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assertNoLeaks } from '@girder-worker/test-helpers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GirderTestServer, startGirderTestServer } from '../src/index.ts';
+import { api, jsonOf } from './helpers.ts';
+
+const MIN = 16;
+let girder: GirderTestServer;
+let folderId: string;
+beforeAll(async () => {
+  girder = await startGirderTestServer({ minimumChunkSize: MIN });
+  folderId = girder.createFolder({ parentType: 'folder', parentId: girder.admin.privateFolderId, name: 'uploads' })._id;
+});
+afterAll(async () => {
+  await girder.close();
+  await assertNoLeaks({ containers: false });
+});
+
+type Doc = Record<string, unknown> & { _id: string; _modelType: string };
+
+async function init(name: string, size: number, parent = `parentType=folder&parentId=${folderId}`): Promise<Doc> {
+  const { status, body } = await jsonOf<Doc>(
+    await api(girder, `/file?${parent}&name=${encodeURIComponent(name)}&size=${size}`, {
+      method: 'POST',
+      token: girder.admin.token,
+    }),
+  );
+  expect(status).toBe(200);
+  return body;
+}
+
+function chunk(uploadId: string, offset: number, bytes: Buffer, token = girder.admin.token) {
+  return api(girder, `/file/chunk?uploadId=${uploadId}&offset=${offset}`, {
+    method: 'POST',
+    token,
+    headers: { 'Content-Type': 'application/octet-stream' },
+    body: bytes,
+  });
+}
+
+const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
+
+describe('the chunked upload protocol', () => {
+  it('creates an upload, takes chunks with offsets and returns the file on the last one', async () => {
+    const data = randomBytes(50);
+    const upload = await init('data.bin', 50);
+    expect(upload).toMatchObject({ _modelType: 'upload', received: 0, size: 50, name: 'data.bin', parentType: 'folder', parentId: folderId });
+    const first = await jsonOf<Doc>(await chunk(upload._id, 0, data.subarray(0, 20)));
+    expect(first.body).toMatchObject({ _modelType: 'upload', received: 20 });
+    const last = await jsonOf<Doc>(await chunk(upload._id, 20, data.subarray(20)));
+    expect(last.body).toMatchObject({ _modelType: 'file', name: 'data.bin', size: 50, sha512: sha512(data) });
+    const item = girder.getItem(last.body.itemId as string);
+    expect(item).toMatchObject({ name: 'data.bin', folderId, size: 50 });
+    expect(await girder.getFileBytes(last.body._id)).toEqual(data);
+    expect(girder.getFolder(folderId).size).toBeGreaterThanOrEqual(50);
+    const gone = await jsonOf(await api(girder, `/file/offset?uploadId=${upload._id}`, { token: girder.admin.token }));
+    expect(gone.body).toEqual({ message: `No such upload: ${upload._id}`, type: 'validation', field: 'id' });
+  });
+
+  it('rejects a wrong offset with Girder\'s message', async () => {
+    const upload = await init('offset.bin', 40);
+    await chunk(upload._id, 0, randomBytes(20));
+    const { status, body } = await jsonOf(await chunk(upload._id, 10, randomBytes(20)));
+    expect(status).toBe(400);
+    expect(body).toEqual({ message: 'Server has received 20 bytes, but client sent offset 10.', type: 'rest' });
+  });
+
+  it('rejects more bytes than declared and keeps what was received before', async () => {
+    const data = randomBytes(30);
+    const upload = await init('toomany.bin', 30);
+    await chunk(upload._id, 0, data.subarray(0, 20));
+    const { status, body } = await jsonOf(await chunk(upload._id, 20, randomBytes(20)));
+    expect(status).toBe(400);
+    expect(body).toEqual({ message: 'Received too many bytes.', type: 'validation' });
+    const offset = await jsonOf(await api(girder, `/file/offset?uploadId=${upload._id}`, { token: girder.admin.token }));
+    expect(offset.body).toEqual({ offset: 20 });
+    const done = await jsonOf<Doc>(await chunk(upload._id, 20, data.subarray(20)));
+    expect(done.body.sha512).toBe(sha512(data));
+  });
+
+  it('rejects a non-final chunk below the minimum chunk size', async () => {
+    const upload = await init('small.bin', 40);
+    const { status, body } = await jsonOf(await chunk(upload._id, 0, randomBytes(MIN - 1)));
+    expect(status).toBe(400);
+    expect(body).toEqual({ message: 'Chunk is smaller than the minimum size.', type: 'validation' });
+    expect((await jsonOf(await api(girder, `/file/offset?uploadId=${upload._id}`, { token: girder.admin.token }))).body).toEqual({
+      offset: 0,
+    });
+  });
+
+  it('creates an empty file at once when size is 0', async () => {
+    const file = await init('empty.txt', 0);
+    expect(file).toMatchObject({ _modelType: 'file', size: 0, name: 'empty.txt' });
+    const res = await api(girder, `/file/${file._id}/download`, { token: girder.admin.token });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-range')).toBeNull();
+    expect((await res.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it('accepts the first chunk as the body of POST /file', async () => {
+    const data = randomBytes(24);
+    const res = await api(girder, `/file?parentType=folder&parentId=${folderId}&name=inline.bin&size=24`, {
+      method: 'POST',
+      token: girder.admin.token,
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: data,
+    });
+    const { body } = await jsonOf<Doc>(res);
+    expect(body).toMatchObject({ _modelType: 'file', size: 24, sha512: sha512(data) });
+  });
+
+  it('requires size and write access on the parent', async () => {
+    const noSize = await jsonOf(
+      await api(girder, `/file?parentType=folder&parentId=${folderId}&name=x`, { method: 'POST', token: girder.admin.token }),
+    );
+    expect(noSize.body).toEqual({ message: 'Parameter "size" is required.', type: 'rest' });
+    const carol = await girder.createUser({ login: 'carol', password: 'carolpassword' });
+    const denied = await jsonOf(
+      await api(girder, `/file?parentType=folder&parentId=${folderId}&name=x&size=1`, { method: 'POST', token: carol.token }),
+    );
+    expect(denied.status).toBe(403);
+    const anon = await jsonOf(await api(girder, `/file?parentType=folder&parentId=${folderId}&name=x&size=1`, { method: 'POST' }));
+    expect(anon.status).toBe(401);
+    expect(anon.body).toEqual({ message: 'You must be logged in.', type: 'access' });
+  });
+
+  it('refuses chunks from a user who did not start the upload', async () => {
+    const upload = await init('mine.bin', 20);
+    const dave = await girder.createUser({ login: 'dave', password: 'davepassword' });
+    const { status, body } = await jsonOf(await chunk(upload._id, 0, randomBytes(20), dave.token));
+    expect(status).toBe(403);
+    expect(body).toEqual({ message: 'You did not initiate this upload.', type: 'access' });
+  });
+
+  it('uploads into an item, adding a file to it', async () => {
+    const item = girder.createItem({ folderId, name: 'holder' });
+    const upload = await init('a.txt', 3, `parentType=item&parentId=${item._id}`);
+    const file = await jsonOf<Doc>(await chunk(upload._id, 0, Buffer.from('abc')));
+    expect(file.body.itemId).toBe(item._id);
+    expect(girder.listItemFiles(item._id).map((f) => f.name)).toEqual(['a.txt']);
+    expect(girder.getItem(item._id).size).toBe(3);
+  });
+
+  it('cancels an upload with DELETE /file/upload/{id} and removes its bytes', async () => {
+    const upload = await init('cancel.bin', 40);
+    await chunk(upload._id, 0, randomBytes(20));
+    const { status, body } = await jsonOf(await api(girder, `/file/upload/${upload._id}`, { method: 'DELETE', token: girder.admin.token }));
+    expect(status).toBe(200);
+    expect(body).toEqual({ message: 'Upload canceled.' });
+    expect(await readdir(join(girder.dataDir, 'uploads'))).not.toContain(upload._id);
+  });
+
+  it('replaces a file\'s contents with PUT /file/{id}/contents and chunks', async () => {
+    const item = girder.createItem({ folderId, name: 'replace' });
+    const file = await girder.createFile({ itemId: item._id, name: 'r.txt', data: 'old contents' });
+    const upload = await jsonOf<Doc>(
+      await api(girder, `/file/${file._id}/contents?size=3`, { method: 'PUT', token: girder.admin.token }),
+    );
+    expect(upload.body).toMatchObject({ _modelType: 'upload', fileId: file._id, size: 3 });
+    const done = await jsonOf<Doc>(await chunk(upload.body._id, 0, Buffer.from('new')));
+    expect(done.body).toMatchObject({ _id: file._id, size: 3 });
+    expect((await girder.getFileBytes(file._id)).toString()).toBe('new');
+    expect(girder.getItem(item._id).size).toBe(3);
+  });
+});
+
+describe('resuming', () => {
+  it('reports through /file/offset the bytes an interrupted chunk left, and the upload resumes from there', async () => {
+    const data = randomBytes(100);
+    const upload = await init('resume.bin', 100);
+    const url = new URL(`${girder.apiUrl}/file/chunk?uploadId=${upload._id}&offset=0`);
+    const req = request(url, {
+      method: 'POST',
+      headers: { 'Girder-Token': girder.admin.token, 'Content-Length': 100, 'Content-Type': 'application/octet-stream' },
+    });
+    req.on('error', () => undefined);
+    req.write(data.subarray(0, 40));
+    const temp = join(girder.dataDir, 'uploads', upload._id);
+    for (let i = 0; i < 200 && (await stat(temp)).size < 40; i++) await sleep(5);
+    req.destroy();
+    const { body } = await jsonOf<{ offset: number }>(await api(girder, `/file/offset?uploadId=${upload._id}`, { token: girder.admin.token }));
+    expect(body.offset).toBe(40);
+    const done = await jsonOf<Doc>(await chunk(upload._id, 40, data.subarray(40)));
+    expect(done.body).toMatchObject({ _modelType: 'file', size: 100, sha512: sha512(data) });
+    expect(await girder.getFileBytes(done.body._id)).toEqual(data);
+  });
+
+  it('drops the leftovers of an interrupted chunk when the client resends it from the old offset', async () => {
+    const data = randomBytes(60);
+    const upload = await init('resend.bin', 60);
+    const req = request(new URL(`${girder.apiUrl}/file/chunk?uploadId=${upload._id}&offset=0`), {
+      method: 'POST',
+      headers: { 'Girder-Token': girder.admin.token, 'Content-Length': 60 },
+    });
+    req.on('error', () => undefined);
+    req.write(data.subarray(0, 30));
+    const temp = join(girder.dataDir, 'uploads', upload._id);
+    for (let i = 0; i < 200 && (await stat(temp)).size < 30; i++) await sleep(5);
+    req.destroy();
+    await sleep(20);
+    const done = await jsonOf<Doc>(await chunk(upload._id, 0, data));
+    expect(done.body).toMatchObject({ _modelType: 'file', sha512: sha512(data) });
+  });
+});
