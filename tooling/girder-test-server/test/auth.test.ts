@@ -15,9 +15,10 @@ afterEach(() => girder.faults.clear());
 
 describe('GET /user/authentication', () => {
   it('returns the user and a user-auth token for good Basic credentials', async () => {
-    const { status, body } = await jsonOf<{ user: { login: string; _modelType: string }; authToken: { token: string; scope: string[]; expires: string } }>(
-      await api(girder, '/user/authentication', { headers: basic('admin', 'adminpassword') }),
-    );
+    const { status, body } = await jsonOf<{
+      user: { login: string; _modelType: string };
+      authToken: { token: string; scope: string[]; expires: string };
+    }>(await api(girder, '/user/authentication', { headers: basic('admin', 'adminpassword') }));
     expect(status).toBe(200);
     expect(body.user).toMatchObject({ login: 'admin', _modelType: 'user', _id: girder.admin.user._id });
     expect(body.authToken.token).toMatch(/^[A-Za-z0-9]{64}$/);
@@ -28,7 +29,9 @@ describe('GET /user/authentication', () => {
   });
 
   it('answers 401 "Login failed." with type access for a wrong password', async () => {
-    const { status, body } = await jsonOf(await api(girder, '/user/authentication', { headers: basic('admin', 'nope') }));
+    const { status, body } = await jsonOf(
+      await api(girder, '/user/authentication', { headers: basic('admin', 'nope') }),
+    );
     expect(status).toBe(401);
     expect(body).toEqual({ message: 'Login failed.', type: 'access' });
   });

@@ -19,7 +19,12 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'download-test-'));
   data = randomBytes(1000);
   const item = girder.createItem({ folderId: girder.admin.privateFolderId, name: 'data.bin' });
-  file = await girder.createFile({ itemId: item._id, name: 'data.bin', data, mimeType: 'application/x-test' });
+  file = await girder.createFile({
+    itemId: item._id,
+    name: 'data.bin',
+    data,
+    mimeType: 'application/x-test',
+  });
 });
 afterAll(async () => {
   await girder.close();
@@ -27,7 +32,11 @@ afterAll(async () => {
   await assertNoLeaks({ containers: false });
 });
 
-async function download(query = '', headers: Record<string, string> = {}, path = `/file/${file._id}/download`) {
+async function download(
+  query = '',
+  headers: Record<string, string> = {},
+  path = `/file/${file._id}/download`,
+) {
   const res = await api(girder, `${path}${query}`, { token: girder.admin.token, headers });
   return { res, bytes: Buffer.from(await res.arrayBuffer()) };
 }
@@ -79,7 +88,11 @@ describe('GET /file/{id}/download', () => {
   });
 
   it('also answers under /download/{name} and honours contentDisposition=inline', async () => {
-    const { res, bytes } = await download('?contentDisposition=inline', {}, `/file/${file._id}/download/whatever.bin`);
+    const { res, bytes } = await download(
+      '?contentDisposition=inline',
+      {},
+      `/file/${file._id}/download/whatever.bin`,
+    );
     expect(bytes).toEqual(data);
     expect(res.headers.get('content-disposition')).toBe('inline; filename="data.bin"');
   });
@@ -89,13 +102,18 @@ describe('GET /file/{id}/download', () => {
     const named = await girder.createFile({ itemId: item._id, name: 'café".txt', data: 'x' });
     const res = await api(girder, `/file/${named._id}/download`, { token: girder.admin.token });
     await res.arrayBuffer();
-    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="cafe\\".txt"; filename*=UTF-8''caf%C3%A9%22.txt`);
+    expect(res.headers.get('content-disposition')).toBe(
+      `attachment; filename="cafe\\".txt"; filename*=UTF-8''caf%C3%A9%22.txt`,
+    );
   });
 
   it('requires read access on the folder', async () => {
     const anon = await jsonOf(await api(girder, `/file/${file._id}/download`));
     expect(anon.status).toBe(401);
-    expect(anon.body).toEqual({ message: `Read access denied for file ${file._id} (user None).`, type: 'access' });
+    expect(anon.body).toEqual({
+      message: `Read access denied for file ${file._id} (user None).`,
+      type: 'access',
+    });
   });
 
   it('streams a larger file from disk byte-exact', async () => {
@@ -118,8 +136,12 @@ describe('item and folder downloads', () => {
     expect(offset.bytes).toEqual(data.subarray(900));
   });
 
-  it('zips a multi-file item and a folder tree with Girder\'s paths', async () => {
-    const root = girder.createFolder({ parentType: 'folder', parentId: girder.admin.privateFolderId, name: 'tree' });
+  it("zips a multi-file item and a folder tree with Girder's paths", async () => {
+    const root = girder.createFolder({
+      parentType: 'folder',
+      parentId: girder.admin.privateFolderId,
+      name: 'tree',
+    });
     const sub = girder.createFolder({ parentType: 'folder', parentId: root._id, name: 'sub' });
     const multi = girder.createItem({ folderId: root._id, name: 'multi' });
     await girder.createFile({ itemId: multi._id, name: 'one.txt', data: 'one' });

@@ -16,7 +16,9 @@ afterAll(async () => {
 
 describe('error bodies', () => {
   it('answers 400 "Invalid ObjectId" with field id for a malformed id', async () => {
-    const { status, body } = await jsonOf(await api(girder, '/folder/not-an-id', { token: girder.admin.token }));
+    const { status, body } = await jsonOf(
+      await api(girder, '/folder/not-an-id', { token: girder.admin.token }),
+    );
     expect(status).toBe(400);
     expect(body).toEqual({ message: 'Invalid ObjectId: not-an-id', type: 'validation', field: 'id' });
   });
@@ -24,7 +26,9 @@ describe('error bodies', () => {
   it('answers 400 "No such <model>" with field id for an id that does not exist', async () => {
     const id = '0123456789abcdef01234567';
     for (const model of ['folder', 'item', 'file', 'job']) {
-      const { status, body } = await jsonOf(await api(girder, `/${model}/${id}`, { token: girder.admin.token }));
+      const { status, body } = await jsonOf(
+        await api(girder, `/${model}/${id}`, { token: girder.admin.token }),
+      );
       expect(status).toBe(400);
       expect(body).toEqual({ message: `No such ${model}: ${id}`, type: 'validation', field: 'id' });
     }
@@ -51,14 +55,19 @@ describe('error bodies', () => {
   });
 
   it('rejects an enum value it does not know and a repeated parameter', async () => {
-    const bad = await jsonOf(await api(girder, '/folder?parentType=planet&parentId=x', { token: girder.admin.token }));
+    const bad = await jsonOf(
+      await api(girder, '/folder?parentType=planet&parentId=x', { token: girder.admin.token }),
+    );
     expect(bad.body).toEqual({
       message: 'Invalid value for parentType: "planet". Allowed values: folder, user, collection.',
       type: 'rest',
     });
     const repeated = await jsonOf(await api(girder, '/folder?text=a&text=b'));
     expect(repeated.status).toBe(400);
-    expect(repeated.body).toEqual({ message: 'Parameter "text" must not be specified multiple times.', type: 'rest' });
+    expect(repeated.body).toEqual({
+      message: 'Parameter "text" must not be specified multiple times.',
+      type: 'rest',
+    });
   });
 
   it('answers "Invalid search mode." when neither a parent nor text is given', async () => {
@@ -74,7 +83,12 @@ describe('folders', () => {
       await api(girder, '/folder', {
         method: 'POST',
         token: girder.admin.token,
-        ...form({ parentType: 'folder', parentId: girder.admin.publicFolderId, name: '  shapes  ', description: 'd' }),
+        ...form({
+          parentType: 'folder',
+          parentId: girder.admin.publicFolderId,
+          name: '  shapes  ',
+          description: 'd',
+        }),
       }),
     );
     expect(status).toBe(200);
@@ -97,12 +111,24 @@ describe('folders', () => {
 
   it('refuses a duplicate name unless reuseExisting, which returns the existing folder', async () => {
     const params = { parentType: 'folder', parentId: girder.admin.privateFolderId, name: 'dup' };
-    const first = await jsonOf(await api(girder, '/folder', { method: 'POST', token: girder.admin.token, ...form(params) }));
-    const again = await jsonOf(await api(girder, '/folder', { method: 'POST', token: girder.admin.token, ...form(params) }));
+    const first = await jsonOf(
+      await api(girder, '/folder', { method: 'POST', token: girder.admin.token, ...form(params) }),
+    );
+    const again = await jsonOf(
+      await api(girder, '/folder', { method: 'POST', token: girder.admin.token, ...form(params) }),
+    );
     expect(again.status).toBe(400);
-    expect(again.body).toEqual({ message: 'A folder with that name already exists here.', type: 'validation', field: 'name' });
+    expect(again.body).toEqual({
+      message: 'A folder with that name already exists here.',
+      type: 'validation',
+      field: 'name',
+    });
     const reused = await jsonOf(
-      await api(girder, '/folder', { method: 'POST', token: girder.admin.token, ...form({ ...params, reuseExisting: true }) }),
+      await api(girder, '/folder', {
+        method: 'POST',
+        token: girder.admin.token,
+        ...form({ ...params, reuseExisting: true }),
+      }),
     );
     expect(reused.status).toBe(200);
     expect(reused.body._id).toBe(first.body._id);
@@ -113,7 +139,11 @@ describe('folders', () => {
       await api(girder, '/folder', {
         method: 'POST',
         token: girder.admin.token,
-        ...form({ parentId: girder.admin.privateFolderId, name: 'meta', metadata: JSON.stringify({ a: 1, b: 'x' }) }),
+        ...form({
+          parentId: girder.admin.privateFolderId,
+          name: 'meta',
+          metadata: JSON.stringify({ a: 1, b: 'x' }),
+        }),
       }),
     );
     expect(created.body.meta).toEqual({ a: 1, b: 'x' });
@@ -131,17 +161,31 @@ describe('folders', () => {
     expect(badKey.status).toBe(400);
     expect(badKey.body.message).toBe('Invalid key x.y: keys must not contain the "." character.');
     const badJson = await jsonOf(
-      await api(girder, `/folder/${id}/metadata`, { method: 'PUT', token: girder.admin.token, body: '{nope' }),
+      await api(girder, `/folder/${id}/metadata`, {
+        method: 'PUT',
+        token: girder.admin.token,
+        body: '{nope',
+      }),
     );
     expect(badJson.body).toEqual({ message: 'Invalid JSON passed in request body.', type: 'rest' });
   });
 
   it('pages with limit/offset, sorts, and gives Girder-Total-Count', async () => {
-    const parent = girder.createFolder({ parentType: 'folder', parentId: girder.admin.privateFolderId, name: 'paged' });
-    for (let i = 0; i < 7; i++) girder.createFolder({ parentType: 'folder', parentId: parent._id, name: `f${i}` });
+    const parent = girder.createFolder({
+      parentType: 'folder',
+      parentId: girder.admin.privateFolderId,
+      name: 'paged',
+    });
+    for (let i = 0; i < 7; i++)
+      girder.createFolder({ parentType: 'folder', parentId: parent._id, name: `f${i}` });
     const page = async (query: string) => {
-      const res = await api(girder, `/folder?parentType=folder&parentId=${parent._id}${query}`, { token: girder.admin.token });
-      return { total: res.headers.get('Girder-Total-Count'), names: ((await res.json()) as { name: string }[]).map((f) => f.name) };
+      const res = await api(girder, `/folder?parentType=folder&parentId=${parent._id}${query}`, {
+        token: girder.admin.token,
+      });
+      return {
+        total: res.headers.get('Girder-Total-Count'),
+        names: ((await res.json()) as { name: string }[]).map((f) => f.name),
+      };
     };
     expect(await page('&limit=3')).toEqual({ total: '7', names: ['f0', 'f1', 'f2'] });
     expect(await page('&limit=3&offset=6')).toEqual({ total: '7', names: ['f6'] });
@@ -153,8 +197,13 @@ describe('folders', () => {
   });
 
   it('defaults to 50 per page', async () => {
-    const parent = girder.createFolder({ parentType: 'folder', parentId: girder.admin.privateFolderId, name: 'many' });
-    for (let i = 0; i < 55; i++) girder.createItem({ folderId: parent._id, name: `item${String(i).padStart(2, '0')}` });
+    const parent = girder.createFolder({
+      parentType: 'folder',
+      parentId: girder.admin.privateFolderId,
+      name: 'many',
+    });
+    for (let i = 0; i < 55; i++)
+      girder.createItem({ folderId: parent._id, name: `item${String(i).padStart(2, '0')}` });
     const res = await api(girder, `/item?folderId=${parent._id}`, { token: girder.admin.token });
     expect(res.headers.get('Girder-Total-Count')).toBe('55');
     expect(((await res.json()) as unknown[]).length).toBe(50);
@@ -169,7 +218,9 @@ describe('access control', () => {
       message: `Read access denied for folder ${girder.admin.privateFolderId} (user None).`,
       type: 'access',
     });
-    const other = await jsonOf(await api(girder, `/folder/${girder.admin.privateFolderId}`, { token: alice.token }));
+    const other = await jsonOf(
+      await api(girder, `/folder/${girder.admin.privateFolderId}`, { token: alice.token }),
+    );
     expect(other.status).toBe(403);
     expect(other.body.type).toBe('access');
     const own = await api(girder, `/folder/${alice.privateFolderId}`, { token: alice.token });
@@ -182,12 +233,20 @@ describe('access control', () => {
     expect(anon.status).toBe(200);
     expect(anon.body._accessLevel).toBe(0);
     const write = await jsonOf(
-      await api(girder, '/item', { method: 'POST', token: girder.admin.token, ...form({ folderId: alice.publicFolderId, name: 'x' }) }),
+      await api(girder, '/item', {
+        method: 'POST',
+        token: girder.admin.token,
+        ...form({ folderId: alice.publicFolderId, name: 'x' }),
+      }),
     );
     expect(write.status).toBe(200); // the site admin may
     const bob = await girder.createUser({ login: 'bob2', password: 'bobpassword' });
     const denied = await jsonOf(
-      await api(girder, '/item', { method: 'POST', token: bob.token, ...form({ folderId: alice.publicFolderId, name: 'y' }) }),
+      await api(girder, '/item', {
+        method: 'POST',
+        token: bob.token,
+        ...form({ folderId: alice.publicFolderId, name: 'y' }),
+      }),
     );
     expect(denied.status).toBe(403);
     expect(denied.body).toEqual({
@@ -197,16 +256,26 @@ describe('access control', () => {
   });
 
   it('lists only the folders the caller may read', async () => {
-    const listed = await jsonOf<{ name: string }[]>(await api(girder, `/folder?parentType=user&parentId=${alice.user._id}`));
+    const listed = await jsonOf<{ name: string }[]>(
+      await api(girder, `/folder?parentType=user&parentId=${alice.user._id}`),
+    );
     expect(listed.body.map((f) => f.name)).toEqual(['Public']);
   });
 });
 
 describe('items', () => {
   it('creates items, renaming a taken name with " (1)" and reusing with reuseExisting', async () => {
-    const folder = girder.createFolder({ parentType: 'folder', parentId: girder.admin.privateFolderId, name: 'items' });
+    const folder = girder.createFolder({
+      parentType: 'folder',
+      parentId: girder.admin.privateFolderId,
+      name: 'items',
+    });
     const post = (extra: Record<string, string | boolean> = {}) =>
-      api(girder, '/item', { method: 'POST', token: girder.admin.token, ...form({ folderId: folder._id, name: 'same', ...extra }) });
+      api(girder, '/item', {
+        method: 'POST',
+        token: girder.admin.token,
+        ...form({ folderId: folder._id, name: 'same', ...extra }),
+      });
     const a = await jsonOf(await post({ description: 'first', metadata: '{"k":"v"}' }));
     expect(a.body).toMatchObject({
       _modelType: 'item',
@@ -229,7 +298,11 @@ describe('items', () => {
   });
 
   it('applies the metadata null rule on items', async () => {
-    const folder = girder.createFolder({ parentType: 'folder', parentId: girder.admin.privateFolderId, name: 'itemmeta' });
+    const folder = girder.createFolder({
+      parentType: 'folder',
+      parentId: girder.admin.privateFolderId,
+      name: 'itemmeta',
+    });
     const item = girder.createItem({ folderId: folder._id, name: 'i' });
     const put = async (body: unknown, query = '') =>
       (
@@ -248,7 +321,11 @@ describe('items', () => {
   });
 
   it('finds items by text', async () => {
-    const folder = girder.createFolder({ parentType: 'folder', parentId: girder.admin.privateFolderId, name: 'text' });
+    const folder = girder.createFolder({
+      parentType: 'folder',
+      parentId: girder.admin.privateFolderId,
+      name: 'text',
+    });
     girder.createItem({ folderId: folder._id, name: 'zebra-stripes' });
     girder.createItem({ folderId: folder._id, name: 'lion' });
     const found = await jsonOf<{ name: string }[]>(

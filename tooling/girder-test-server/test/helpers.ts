@@ -16,12 +16,14 @@ export function api(
 export function form(fields: Record<string, string | number | boolean>): RequestInit {
   return {
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)])).toString(),
+    body: new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString(),
   };
 }
 
 /** The JSON body and status of a response. */
-export async function jsonOf<T = Record<string, unknown>>(res: Response): Promise<{ status: number; body: T }> {
+export async function jsonOf<T = Record<string, unknown>>(
+  res: Response,
+): Promise<{ status: number; body: T }> {
   return { status: res.status, body: (await res.json()) as T };
 }
 

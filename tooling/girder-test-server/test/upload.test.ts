@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { readdir, stat } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertNoLeaks } from '@girder-worker/test-helpers';
@@ -13,7 +13,11 @@ let girder: GirderTestServer;
 let folderId: string;
 beforeAll(async () => {
   girder = await startGirderTestServer({ minimumChunkSize: MIN });
-  folderId = girder.createFolder({ parentType: 'folder', parentId: girder.admin.privateFolderId, name: 'uploads' })._id;
+  folderId = girder.createFolder({
+    parentType: 'folder',
+    parentId: girder.admin.privateFolderId,
+    name: 'uploads',
+  })._id;
 });
 afterAll(async () => {
   await girder.close();
@@ -22,7 +26,11 @@ afterAll(async () => {
 
 type Doc = Record<string, unknown> & { _id: string; _modelType: string };
 
-async function init(name: string, size: number, parent = `parentType=folder&parentId=${folderId}`): Promise<Doc> {
+async function init(
+  name: string,
+  size: number,
+  parent = `parentType=folder&parentId=${folderId}`,
+): Promise<Doc> {
   const { status, body } = await jsonOf<Doc>(
     await api(girder, `/file?${parent}&name=${encodeURIComponent(name)}&size=${size}`, {
       method: 'POST',
@@ -48,7 +56,14 @@ describe('the chunked upload protocol', () => {
   it('creates an upload, takes chunks with offsets and returns the file on the last one', async () => {
     const data = randomBytes(50);
     const upload = await init('data.bin', 50);
-    expect(upload).toMatchObject({ _modelType: 'upload', received: 0, size: 50, name: 'data.bin', parentType: 'folder', parentId: folderId });
+    expect(upload).toMatchObject({
+      _modelType: 'upload',
+      received: 0,
+      size: 50,
+      name: 'data.bin',
+      parentType: 'folder',
+      parentId: folderId,
+    });
     const first = await jsonOf<Doc>(await chunk(upload._id, 0, data.subarray(0, 20)));
     expect(first.body).toMatchObject({ _modelType: 'upload', received: 20 });
     const last = await jsonOf<Doc>(await chunk(upload._id, 20, data.subarray(20)));
@@ -57,16 +72,21 @@ describe('the chunked upload protocol', () => {
     expect(item).toMatchObject({ name: 'data.bin', folderId, size: 50 });
     expect(await girder.getFileBytes(last.body._id)).toEqual(data);
     expect(girder.getFolder(folderId).size).toBeGreaterThanOrEqual(50);
-    const gone = await jsonOf(await api(girder, `/file/offset?uploadId=${upload._id}`, { token: girder.admin.token }));
+    const gone = await jsonOf(
+      await api(girder, `/file/offset?uploadId=${upload._id}`, { token: girder.admin.token }),
+    );
     expect(gone.body).toEqual({ message: `No such upload: ${upload._id}`, type: 'validation', field: 'id' });
   });
 
-  it('rejects a wrong offset with Girder\'s message', async () => {
+  it("rejects a wrong offset with Girder's message", async () => {
     const upload = await init('offset.bin', 40);
     await chunk(upload._id, 0, randomBytes(20));
     const { status, body } = await jsonOf(await chunk(upload._id, 10, randomBytes(20)));
     expect(status).toBe(400);
-    expect(body).toEqual({ message: 'Server has received 20 bytes, but client sent offset 10.', type: 'rest' });
+    expect(body).toEqual({
+      message: 'Server has received 20 bytes, but client sent offset 10.',
+      type: 'rest',
+    });
   });
 
   it('rejects more bytes than declared and keeps what was received before', async () => {
@@ -76,7 +96,9 @@ describe('the chunked upload protocol', () => {
     const { status, body } = await jsonOf(await chunk(upload._id, 20, randomBytes(20)));
     expect(status).toBe(400);
     expect(body).toEqual({ message: 'Received too many bytes.', type: 'validation' });
-    const offset = await jsonOf(await api(girder, `/file/offset?uploadId=${upload._id}`, { token: girder.admin.token }));
+    const offset = await jsonOf(
+      await api(girder, `/file/offset?uploadId=${upload._id}`, { token: girder.admin.token }),
+    );
     expect(offset.body).toEqual({ offset: 20 });
     const done = await jsonOf<Doc>(await chunk(upload._id, 20, data.subarray(20)));
     expect(done.body.sha512).toBe(sha512(data));
@@ -87,7 +109,10 @@ describe('the chunked upload protocol', () => {
     const { status, body } = await jsonOf(await chunk(upload._id, 0, randomBytes(MIN - 1)));
     expect(status).toBe(400);
     expect(body).toEqual({ message: 'Chunk is smaller than the minimum size.', type: 'validation' });
-    expect((await jsonOf(await api(girder, `/file/offset?uploadId=${upload._id}`, { token: girder.admin.token }))).body).toEqual({
+    expect(
+      (await jsonOf(await api(girder, `/file/offset?uploadId=${upload._id}`, { token: girder.admin.token })))
+        .body,
+    ).toEqual({
       offset: 0,
     });
   });
@@ -115,15 +140,23 @@ describe('the chunked upload protocol', () => {
 
   it('requires size and write access on the parent', async () => {
     const noSize = await jsonOf(
-      await api(girder, `/file?parentType=folder&parentId=${folderId}&name=x`, { method: 'POST', token: girder.admin.token }),
+      await api(girder, `/file?parentType=folder&parentId=${folderId}&name=x`, {
+        method: 'POST',
+        token: girder.admin.token,
+      }),
     );
     expect(noSize.body).toEqual({ message: 'Parameter "size" is required.', type: 'rest' });
     const carol = await girder.createUser({ login: 'carol', password: 'carolpassword' });
     const denied = await jsonOf(
-      await api(girder, `/file?parentType=folder&parentId=${folderId}&name=x&size=1`, { method: 'POST', token: carol.token }),
+      await api(girder, `/file?parentType=folder&parentId=${folderId}&name=x&size=1`, {
+        method: 'POST',
+        token: carol.token,
+      }),
     );
     expect(denied.status).toBe(403);
-    const anon = await jsonOf(await api(girder, `/file?parentType=folder&parentId=${folderId}&name=x&size=1`, { method: 'POST' }));
+    const anon = await jsonOf(
+      await api(girder, `/file?parentType=folder&parentId=${folderId}&name=x&size=1`, { method: 'POST' }),
+    );
     expect(anon.status).toBe(401);
     expect(anon.body).toEqual({ message: 'You must be logged in.', type: 'access' });
   });
@@ -148,13 +181,15 @@ describe('the chunked upload protocol', () => {
   it('cancels an upload with DELETE /file/upload/{id} and removes its bytes', async () => {
     const upload = await init('cancel.bin', 40);
     await chunk(upload._id, 0, randomBytes(20));
-    const { status, body } = await jsonOf(await api(girder, `/file/upload/${upload._id}`, { method: 'DELETE', token: girder.admin.token }));
+    const { status, body } = await jsonOf(
+      await api(girder, `/file/upload/${upload._id}`, { method: 'DELETE', token: girder.admin.token }),
+    );
     expect(status).toBe(200);
     expect(body).toEqual({ message: 'Upload canceled.' });
     expect(await readdir(join(girder.dataDir, 'uploads'))).not.toContain(upload._id);
   });
 
-  it('replaces a file\'s contents with PUT /file/{id}/contents and chunks', async () => {
+  it("replaces a file's contents with PUT /file/{id}/contents and chunks", async () => {
     const item = girder.createItem({ folderId, name: 'replace' });
     const file = await girder.createFile({ itemId: item._id, name: 'r.txt', data: 'old contents' });
     const upload = await jsonOf<Doc>(
@@ -175,14 +210,20 @@ describe('resuming', () => {
     const url = new URL(`${girder.apiUrl}/file/chunk?uploadId=${upload._id}&offset=0`);
     const req = request(url, {
       method: 'POST',
-      headers: { 'Girder-Token': girder.admin.token, 'Content-Length': 100, 'Content-Type': 'application/octet-stream' },
+      headers: {
+        'Girder-Token': girder.admin.token,
+        'Content-Length': 100,
+        'Content-Type': 'application/octet-stream',
+      },
     });
     req.on('error', () => undefined);
     req.write(data.subarray(0, 40));
     const temp = join(girder.dataDir, 'uploads', upload._id);
     for (let i = 0; i < 200 && (await stat(temp)).size < 40; i++) await sleep(5);
     req.destroy();
-    const { body } = await jsonOf<{ offset: number }>(await api(girder, `/file/offset?uploadId=${upload._id}`, { token: girder.admin.token }));
+    const { body } = await jsonOf<{ offset: number }>(
+      await api(girder, `/file/offset?uploadId=${upload._id}`, { token: girder.admin.token }),
+    );
     expect(body.offset).toBe(40);
     const done = await jsonOf<Doc>(await chunk(upload._id, 40, data.subarray(40)));
     expect(done.body).toMatchObject({ _modelType: 'file', size: 100, sha512: sha512(data) });

@@ -1,0 +1,236 @@
+import { randomBytes } from 'node:crypto';
+import { assertNoLeaks } from '@girder-worker/test-helpers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GirderTestServer, JobStatus, startGirderTestServer } from '../src/index.ts';
+import { api, form, jsonOf } from './helpers.ts';
+
+let girder: GirderTestServer;
+beforeAll(async () => {
+  girder = await startGirderTestServer();
+});
+afterAll(async () => {
+  await girder.close();
+  await assertNoLeaks({ containers: false });
+});
+
+type Job = Record<string, unknown> & {
+  status: number;
+  timestamps: { status: number; time: string }[];
+  log?: string[];
+};
+
+const put = (id: string, token: string, fields: Record<string, string | number | boolean>) =>
+  api(girder, `/job/${id}`, { method: 'PUT', token, ...form(fields) });
+
+describe('PUT /job/{id}', () => {
+  it('moves a worker job through the worker statuses and appends a timestamp per change', async () => {
+    const { job, token } = girder.createJob();
+    expect(job.status).toBe(JobStatus.QUEUED);
+    expect(job.jobInfoSpec).toEqual({
+      method: 'PUT',
+      url: `${girder.apiUrl}/job/${job._id}`,
+      reference: job._id,
+      headers: { 'Girder-Token': token },
+      logPrint: true,
+    });
+    for (const status of [
+      JobStatus.RUNNING,
+      JobStatus.FETCHING_INPUT,
+      JobStatus.RUNNING,
+      JobStatus.PUSHING_OUTPUT,
+      JobStatus.SUCCESS,
+    ]) {
+      const { status: code, body } = await jsonOf<Job>(await put(job._id, token, { status }));
+      expect(code).toBe(200);
+      expect(body.status).toBe(status);
+    }
+    const after = girder.getJob(job._id);
+    expect(after.timestamps.map((t) => t.status)).toEqual([1, 2, 820, 2, 823, 3]);
+    for (const t of after.timestamps) expect(t.time).toMatch(/\+00:00$/);
+  });
+
+  it('answers 400 with field status for an invalid transition and changes nothing', async () => {
+    const { job, token } = girder.createJob();
+    const { status, body } = await jsonOf(
+      await put(job._id, token, { status: JobStatus.SUCCESS, log: 'should not land' }),
+    );
+    expect(status).toBe(400);
+    expect(body).toEqual({
+      message: "Invalid state transition to '3', Current state is '1'.",
+      type: 'validation',
+      field: 'status',
+    });
+    expect(girder.getJob(job._id)).toMatchObject({ status: 1, log: [] });
+  });
+
+  it('answers 400 with field status for an unknown status', async () => {
+    const { job, token } = girder.createJob();
+    const { body } = await jsonOf(await put(job._id, token, { status: 99 }));
+    expect(body).toEqual({ message: 'Invalid job status 99.', type: 'validation', field: 'status' });
+    const text = await jsonOf(await put(job._id, token, { status: 'done' }));
+    expect(text.body).toEqual({ message: 'Invalid job status done.', type: 'validation', field: 'status' });
+  });
+
+  it('uses the core transitions for jobs of other handlers', async () => {
+    const { job, token } = girder.createJob({ handler: null, status: JobStatus.INACTIVE });
+    expect((await put(job._id, token, { status: JobStatus.RUNNING })).status).toBe(200);
+    const bad = await jsonOf(await put(job._id, token, { status: JobStatus.CANCELING }));
+    expect(bad.body).toEqual({
+      message: "No valid state transition to '824'. Current state is '2'.",
+      type: 'validation',
+      field: 'status',
+    });
+  });
+
+  it('appends log lines, overwrites with overwrite=true, and sets progress', async () => {
+    const { job, token } = girder.createJob();
+    await put(job._id, token, { log: 'one\n' });
+    await put(job._id, token, { log: 'two\n', progressTotal: 10, progressCurrent: 3 });
+    expect(girder.getJob(job._id)).toMatchObject({
+      log: ['one\n', 'two\n'],
+      progress: { total: 10, current: 3, message: null },
+    });
+    const { body } = await jsonOf<Job>(
+      await put(job._id, token, { log: 'fresh', overwrite: true, progressMessage: 'half' }),
+    );
+    expect(body.log).toBeUndefined(); // PUT answers without the log, as Girder
+    expect(body.progress).toEqual({ total: 10, current: 3, message: 'half' });
+    const got = await jsonOf<Job>(await api(girder, `/job/${job._id}`, { token }));
+    expect(got.body.log).toEqual(['fresh']);
+  });
+
+  it('refuses a job-scoped token on another job and on data routes, as Girder does (401, no user)', async () => {
+    const a = girder.createJob();
+    const b = girder.createJob();
+    const { status, body } = await jsonOf(await put(b.job._id, a.token, { status: JobStatus.RUNNING }));
+    expect(status).toBe(401);
+    expect(body).toEqual({
+      message: `Invalid token scope.\nRequired: jobs.job_${b.job._id}.\nAllowed: jobs.job_${a.job._id}`,
+      type: 'access',
+    });
+    const data = await api(girder, `/folder/${girder.admin.privateFolderId}`, { token: a.token });
+    expect(data.status).toBe(401);
+    await data.body?.cancel();
+    const none = await jsonOf(await put(b.job._id, '', { status: JobStatus.RUNNING }));
+    expect(none.body).toEqual({
+      message: 'You must be logged in or have a valid auth token.',
+      type: 'access',
+    });
+  });
+
+  it('answers 403 to a user without write access on the job and 200 to its owner', async () => {
+    const erin = await girder.createUser({ login: 'erin', password: 'erinpassword' });
+    const { job } = girder.createJob();
+    const denied = await jsonOf(await put(job._id, erin.token, { log: 'x' }));
+    expect(denied.status).toBe(403);
+    expect(denied.body).toEqual({
+      message: `Write access denied for job ${job._id} (user ${erin.user._id}).`,
+      type: 'access',
+    });
+    const own = girder.createJob({ userId: erin.user._id });
+    expect((await put(own.job._id, erin.token, { log: 'x' })).status).toBe(200);
+  });
+});
+
+describe('GET /job/{id} and cancel', () => {
+  it('gives the job with its log to the scoped token and to the owner, 401 to anonymous', async () => {
+    const { job, token } = girder.createJob({ title: 'seen' });
+    expect((await jsonOf(await api(girder, `/job/${job._id}`, { token }))).body).toMatchObject({
+      title: 'seen',
+      log: [],
+    });
+    expect(
+      (await jsonOf(await api(girder, `/job/${job._id}`, { token: girder.admin.token }))).body,
+    ).toMatchObject({
+      _modelType: 'job',
+      args: [],
+      kwargs: {},
+    });
+    expect((await api(girder, `/job/${job._id}`)).status).toBe(401);
+  });
+
+  it('moves a running worker job to CANCELING and an inactive celery job to CANCELED', async () => {
+    const running = girder.createJob({ status: JobStatus.RUNNING });
+    const res = await jsonOf<Job>(
+      await api(girder, `/job/${running.job._id}/cancel`, { method: 'PUT', token: girder.admin.token }),
+    );
+    expect(res.body.status).toBe(JobStatus.CANCELING);
+    await put(running.job._id, running.token, { status: JobStatus.CANCELED });
+    expect(girder.getJob(running.job._id).status).toBe(JobStatus.CANCELED);
+    const inactive = girder.createJob({ status: JobStatus.INACTIVE, handler: 'celery_handler' });
+    await api(girder, `/job/${inactive.job._id}/cancel`, { method: 'PUT', token: girder.admin.token });
+    expect(girder.getJob(inactive.job._id).status).toBe(JobStatus.CANCELED);
+  });
+
+  it('fails to cancel an inactive worker_handler job, whose transitions have no INACTIVE → CANCELED (as Girder)', async () => {
+    const { job } = girder.createJob({ status: JobStatus.INACTIVE });
+    const { status, body } = await jsonOf(
+      await api(girder, `/job/${job._id}/cancel`, { method: 'PUT', token: girder.admin.token }),
+    );
+    expect(status).toBe(400);
+    expect(body).toEqual({
+      message: "Invalid state transition to '5', Current state is '0'.",
+      type: 'validation',
+      field: 'status',
+    });
+  });
+
+  it('requires a user to cancel (a job token is not enough)', async () => {
+    const { job, token } = girder.createJob();
+    const { status, body } = await jsonOf(
+      await api(girder, `/job/${job._id}/cancel`, { method: 'PUT', token }),
+    );
+    expect(status).toBe(401);
+    expect(body).toEqual({ message: 'You must be logged in.', type: 'access' });
+  });
+});
+
+describe('POST /job/{id}/artifact', () => {
+  it('stores the body as a file attached to the job, downloadable by its token', async () => {
+    const { job, token } = girder.createJob();
+    const bytes = randomBytes(300);
+    const { status, body } = await jsonOf<{ _id: string; name: string; size: number; attachedToId: string }>(
+      await api(girder, `/job/${job._id}/artifact?name=log.txt&size=300&mimeType=text/plain`, {
+        method: 'POST',
+        token,
+        body: bytes,
+      }),
+    );
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      _modelType: 'file',
+      name: 'log.txt',
+      size: 300,
+      mimeType: 'text/plain',
+      attachedToType: 'job',
+      attachedToId: job._id,
+      itemId: null,
+    });
+    expect(girder.listJobArtifacts(job._id).map((f) => f._id)).toEqual([body._id]);
+    expect(await girder.getFileBytes(body._id)).toEqual(bytes);
+    const dl = await api(girder, `/file/${body._id}/download`, { token });
+    expect(Buffer.from(await dl.arrayBuffer())).toEqual(bytes);
+  });
+
+  it('rejects an artifact larger than its declared size, a missing name, and a token of another job', async () => {
+    const { job, token } = girder.createJob();
+    const tooMany = await jsonOf(
+      await api(girder, `/job/${job._id}/artifact?name=a&size=2`, { method: 'POST', token, body: 'abc' }),
+    );
+    expect(tooMany.body).toEqual({ message: 'Received too many bytes.', type: 'validation' });
+    const noName = await jsonOf(
+      await api(girder, `/job/${job._id}/artifact?size=1`, { method: 'POST', token, body: 'a' }),
+    );
+    expect(noName.body).toEqual({ message: 'Parameter "name" is required.', type: 'rest' });
+    const other = girder.createJob();
+    const wrong = await api(girder, `/job/${job._id}/artifact?name=a&size=1`, {
+      method: 'POST',
+      token: other.token,
+      body: 'a',
+    });
+    expect(wrong.status).toBe(401);
+    await wrong.body?.cancel();
+    expect(girder.listJobArtifacts(job._id)).toEqual([]);
+    expect(girder.openUploads).toBe(0);
+  });
+});
