@@ -16,7 +16,9 @@ export function api(
 export function form(fields: Record<string, string | number | boolean>): RequestInit {
   return {
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString(),
+    body: new URLSearchParams(
+      Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)]),
+    ).toString(),
   };
 }
 
