@@ -270,6 +270,8 @@ class GirderTestServerImpl implements GirderTestServer {
   private readonly server: Server;
   private address = '';
   private closing: Promise<void> | undefined;
+  /** Aborted by close(): ends injected delays of requests still in flight. */
+  private readonly closed: AbortController = new AbortController();
 
   constructor(dataDir: string, o: NormalizedOptions) {
     this.dataDir = dataDir;
@@ -504,6 +506,7 @@ class GirderTestServerImpl implements GirderTestServer {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.closed.abort();
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.server.closeAllConnections();
       await closed;
@@ -536,7 +539,7 @@ class GirderTestServerImpl implements GirderTestServer {
       const delay = this.faults.takeDelay(method, relPath, fullPath);
       if (delay) {
         record.fault = 'delay';
-        await sleep(delay.ms);
+        await sleep(delay.ms, undefined, { signal: this.closed.signal });
       }
       const fail = this.faults.takeFail(method, relPath, fullPath);
       if (fail) {

@@ -55,10 +55,14 @@ describe('large bodies', () => {
     const digest = await hashFile(source);
 
     const upload = await jsonOf<{ _id: string }>(
-      await api(girder, `/file?parentType=folder&parentId=${girder.admin.privateFolderId}&name=big.bin&size=${SIZE}`, {
-        method: 'POST',
-        token: girder.admin.token,
-      }),
+      await api(
+        girder,
+        `/file?parentType=folder&parentId=${girder.admin.privateFolderId}&name=big.bin&size=${SIZE}`,
+        {
+          method: 'POST',
+          token: girder.admin.token,
+        },
+      ),
     );
     const before = process.memoryUsage().rss;
     const upPeak = peakRss();
@@ -81,7 +85,15 @@ describe('large bodies', () => {
 
     const target = join(scratch, 'target.bin');
     const downPeak = peakRss();
-    await run('curl', ['-sS', '--fail', '-H', `Girder-Token: ${girder.admin.token}`, '-o', target, `${girder.apiUrl}/file/${file._id}/download`]);
+    await run('curl', [
+      '-sS',
+      '--fail',
+      '-H',
+      `Girder-Token: ${girder.admin.token}`,
+      '-o',
+      target,
+      `${girder.apiUrl}/file/${file._id}/download`,
+    ]);
     const downGrowth = downPeak.stop() - before;
     expect(await hashFile(target)).toBe(digest);
     expect(upGrowth).toBeLessThan(64 * 1024 * 1024);

@@ -18,7 +18,9 @@ try {
   });
   const file = await done.json();
   assert.equal(file._modelType, 'file');
-  const res = await fetch(`${girder.apiUrl}/file/${file._id}/download`, { headers: { ...headers, Range: 'bytes=1-3' } });
+  const res = await fetch(`${girder.apiUrl}/file/${file._id}/download`, {
+    headers: { ...headers, Range: 'bytes=1-3' },
+  });
   assert.equal(res.status, 206);
   assert.equal(await res.text(), 'ell');
 } finally {
