@@ -93,7 +93,8 @@ export interface FileDoc {
   created: string;
   updated: string;
   assetstoreId: string;
-  sha512: string;
+  /** SHA-512 of the bytes (hex); absent when the server runs with `checksums: false`. */
+  sha512?: string;
   attachedToType?: 'job';
   attachedToId?: string;
 }

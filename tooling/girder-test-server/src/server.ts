@@ -44,6 +44,13 @@ export interface GirderTestServerOptions {
    */
   minimumChunkSize?: number;
   /**
+   * Whether uploads compute each file's SHA-512 (`sha512` in file documents), as Girder's
+   * filesystem assetstore does. Hashing runs on the event loop and roughly halves upload
+   * throughput; turn it off for throughput benchmarks.
+   * @default true
+   */
+  checksums?: boolean;
+  /**
    * The site admin created at start.
    * @default { login: "admin", password: "adminpassword" }
    */
@@ -199,6 +206,7 @@ interface NormalizedOptions {
   host: '127.0.0.1';
   port: number;
   minimumChunkSize: number;
+  checksums: boolean;
   admin: { login: string; password: string };
 }
 
@@ -218,10 +226,12 @@ function normalize(options: GirderTestServerOptions): NormalizedOptions {
   if (!Number.isInteger(minimumChunkSize) || minimumChunkSize < 0) {
     invalid('minimumChunkSize', 'a non-negative integer (bytes)', minimumChunkSize);
   }
+  const checksums = options.checksums ?? true;
+  if (typeof checksums !== 'boolean') invalid('checksums', 'a boolean', checksums);
   const admin = options.admin ?? { login: 'admin', password: 'adminpassword' };
   if (!admin.login || typeof admin.password !== 'string')
     invalid('admin', '{ login, password } with a non-empty login', admin);
-  return { host, port, minimumChunkSize, admin };
+  return { host, port, minimumChunkSize, checksums, admin };
 }
 
 const API_ROOT = '/api/v1';
@@ -276,6 +286,7 @@ class GirderTestServerImpl implements GirderTestServer {
   constructor(dataDir: string, o: NormalizedOptions) {
     this.dataDir = dataDir;
     this.state = new State(dataDir, o.minimumChunkSize);
+    this.state.checksums = o.checksums;
     addUserRoutes(this.router);
     addFolderRoutes(this.router);
     addItemRoutes(this.router);

@@ -36,8 +36,8 @@ export interface Controlled<T> {
 export interface UploadRecord {
   doc: UploadDoc;
   tempPath: string;
-  /** SHA-512 state of the first `doc.received` bytes. */
-  hash: Hash;
+  /** SHA-512 state of the first `doc.received` bytes (absent when checksums are off). */
+  hash: Hash | undefined;
   /** CRC-32 of the first `doc.received` bytes (for zip downloads). */
   crc32: number;
   /** A job artifact: the file is attached to the job instead of an item. */
@@ -63,6 +63,8 @@ export class State {
   readonly dataDir: string;
   readonly assetstoreId: string = newObjectId();
   minimumChunkSize: number;
+  /** Whether uploads compute the files' SHA-512. */
+  checksums = true;
   apiUrl = '';
   readonly users: Map<string, UserRecord> = new Map();
   readonly tokens: Map<string, TokenRecord> = new Map();
@@ -485,7 +487,7 @@ export class State {
     size: number;
     mimeType: string;
     creatorId: string | null;
-    sha512: string;
+    sha512: string | undefined;
     fileId?: string;
   }): FileDoc {
     const now = girderDate();
@@ -502,8 +504,8 @@ export class State {
       created: now,
       updated: now,
       assetstoreId: this.assetstoreId,
-      sha512: o.sha512,
     };
+    if (o.sha512 !== undefined) file.sha512 = o.sha512;
     return file;
   }
 
