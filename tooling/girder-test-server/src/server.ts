@@ -539,10 +539,15 @@ class GirderTestServerImpl implements GirderTestServer {
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = v;
     const record: RequestRecord = { method, path: fullPath, query, status: 0 };
-    res.on('close', () => {
+    let recorded = false;
+    const done = (): void => {
+      if (recorded) return;
+      recorded = true;
       record.status = res.headersSent ? res.statusCode : 0;
       this.requests.push(record);
-    });
+    };
+    res.once('finish', done);
+    res.once('close', done);
     res.setHeader('Girder-Request-Uid', randomUUID());
     const relPath = fullPath.startsWith(`${API_ROOT}/`) ? fullPath.slice(API_ROOT.length) : fullPath;
     let ctx: RouteContext | undefined;
