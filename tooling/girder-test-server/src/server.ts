@@ -294,7 +294,7 @@ class GirderTestServerImpl implements GirderTestServer {
     addJobRoutes(this.router);
     const admin = this.createUserSync({ ...o.admin, admin: true });
     this.admin = { ...admin, login: o.admin.login, password: o.admin.password };
-    this.server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+    this.server = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, (req, res) => {
       void this.handle(req, res);
     });
   }
