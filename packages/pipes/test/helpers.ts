@@ -1,0 +1,49 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { makeTempDir } from '@girder-worker/test-helpers';
+import { onTestFinished } from 'vitest';
+import { mkfifo } from '../src/mkfifo.ts';
+
+/** A fresh FIFO in a test-owned directory (removed with the directory). */
+export async function makeFifo(name = 'pipe'): Promise<string> {
+  const dir = await makeTempDir();
+  const path = join(dir, name);
+  await mkfifo(path);
+  return path;
+}
+
+/** Runs `sh -c script` (stdin, stdout, stderr piped) and kills it when the test ends if still running. */
+export function sh(
+  script: string,
+  env: Record<string, string> = {},
+): ChildProcess & { exited: Promise<number>; output: Promise<string> } {
+  const child = spawn('sh', ['-c', script], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number);
+  // Collected from the start: Node discards unread child output once the child exits.
+  const output = (async () => {
+    let text = '';
+    for await (const chunk of child.stdout) text += String(chunk);
+    return text;
+  })();
+  onTestFinished(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited.catch(() => {});
+    }
+  });
+  return Object.assign(child, { exited, output });
+}
+
+/** A child's whole stdout as text (see {@link sh}). */
+export function stdoutOf(child: { output: Promise<string> }): Promise<string> {
+  return child.output;
+}
+
+/** Resolves after `ms`. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
