@@ -93,8 +93,9 @@ export class ChunkedUploadStream extends Writable {
    * @param options - See {@link ChunkedUploadOptions}.
    */
   constructor(url: string | URL, options: ChunkedUploadOptions = {}) {
+    const normalized = normalize(url, options);
     super();
-    this.#options = normalize(url, options);
+    this.#options = normalized;
     this.url = displayUrl(this.#options.url);
   }
 

@@ -62,9 +62,13 @@ export class FifoReadStream extends Readable {
    * @param options - See {@link FifoReaderOptions}.
    */
   constructor(path: string, options: FifoReaderOptions = {}) {
+    if (typeof path !== 'string' || path === '') {
+      throw new TypeError(`openFifoReader path: expected a non-empty string, got ${String(path)}`);
+    }
+    const normalized = normalize(options);
     super();
     this.path = path;
-    this.#options = normalize(options);
+    this.#options = normalized;
   }
 
   /** Bytes read from the FIFO so far. */

@@ -62,9 +62,13 @@ export class FifoWriteStream extends Writable {
    * @param options - See {@link FifoWriterOptions}.
    */
   constructor(path: string, options: FifoWriterOptions = {}) {
+    if (typeof path !== 'string' || path === '') {
+      throw new TypeError(`openFifoWriter path: expected a non-empty string, got ${String(path)}`);
+    }
+    const normalized = normalize(options);
     super();
     this.path = path;
-    this.#options = normalize(options);
+    this.#options = normalized;
     const { until, signal } = this.#options;
     if (until) {
       const settled = (): void => {
