@@ -1,2 +1,63 @@
-/** The npm name of this package. */
-export const packageName: string = '@girder-worker/transforms';
+export {
+  type CollectedVolumes,
+  type CollectVolumesOptions,
+  collectVolumes,
+  type DockerVolumeObject,
+  volumesFromObject,
+} from './collect-volumes.ts';
+export {
+  createTransformContext,
+  type TransformContext,
+  type TransformContextOptions,
+  type TransformPhase,
+  withPhase,
+} from './context.ts';
+export {
+  CleanupError,
+  describeValue,
+  GirderWorkerError,
+  isCleanupError,
+  isMissingServiceError,
+  isSpecValidationError,
+  isTransformError,
+  isVolumeConflictError,
+  MissingServiceError,
+  SpecValidationError,
+  TransformError,
+  type TransformsErrorCode,
+  VolumeConflictError,
+} from './errors.ts';
+export { FieldReader, fieldPath } from './field-reader.ts';
+export {
+  cleanupTransforms,
+  runExceptionHooks,
+  runResultHooks,
+  type TransformedArguments,
+  transformArguments,
+} from './lifecycle.ts';
+export { type Logger, silentLogger } from './logger.ts';
+export { joinInside, relativePathProblem } from './paths.ts';
+export { coreKinds, createRegistry, TransformRegistry } from './registry.ts';
+export { type Progress, type Reporter, silentReporter } from './reporter.ts';
+export { revive, serialize } from './serialize.ts';
+export { type ServiceMap, Services } from './services.ts';
+export {
+  isResultTransform,
+  isTransform,
+  ResultTransform,
+  type RunResultInfo,
+  Transform,
+  type TransformKind,
+} from './transform.ts';
+export { VolumePath } from './volume-path.ts';
+export {
+  BindMountVolume,
+  BindMountVolume as Volume,
+  resolveVolume,
+  TEMP_VOLUME_MOUNT_PREFIX,
+  TemporaryVolume,
+  type TemporaryVolumeOptions,
+  VOLUME_MODES,
+  type VolumeMode,
+} from './volumes.ts';
+export { findTransforms, isPlainObject, walk } from './walk.ts';

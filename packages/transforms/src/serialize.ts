@@ -1,0 +1,151 @@
+import { isSpecValidationError, SpecValidationError } from './errors.ts';
+import { FieldReader, fieldPath } from './field-reader.ts';
+import type { TransformRegistry } from './registry.ts';
+import { Transform } from './transform.ts';
+import { TemporaryVolume } from './volumes.ts';
+import { isPlainObject } from './walk.ts';
+
+const TRANSFORM = '$transform';
+const ID = '$id';
+const REF = '$ref';
+
+function isDefaultVolume(value: unknown): boolean {
+  return value instanceof TemporaryVolume && value.isDefault;
+}
+
+/**
+ * Writes `value` as plain JSON: a transform becomes `{"$transform": "<Kind>", ...fields}`. A
+ * transform met more than once is written once with an `"$id"` and then as `{"$ref": id}`, so
+ * identity survives (a volume referenced by `volumes` and by a VolumePath stays one volume).
+ *
+ * @throws {@link SpecValidationError} on cycles and on values JSON cannot carry (functions,
+ * class instances that are not transforms, non-finite numbers), naming the path
+ */
+export function serialize(value: unknown): unknown {
+  const counts = new Map<Transform, number>();
+  const count = (v: unknown): void => {
+    if (v instanceof Transform) {
+      const n = counts.get(v) ?? 0;
+      counts.set(v, n + 1);
+      if (n === 0) for (const field of Object.values(v.toJSON())) count(field);
+    } else if (Array.isArray(v)) v.forEach(count);
+    else if (isPlainObject(v)) Object.values(v).forEach(count);
+  };
+  count(value);
+
+  const ids = new Map<Transform, number>();
+  const stack = new Set<unknown>();
+  const write = (v: unknown, path: string): unknown => {
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw new SpecValidationError(path, 'a finite number', v);
+      return v;
+    }
+    if (typeof v !== 'object') throw new SpecValidationError(path, 'a JSON value', typeof v);
+    if (stack.has(v)) throw new SpecValidationError(path, 'no cycles', 'a reference to an enclosing value');
+    if (v instanceof Transform) {
+      const known = ids.get(v);
+      if (known !== undefined) return { [REF]: known };
+      const shared = !isDefaultVolume(v) && (counts.get(v) ?? 0) > 1;
+      const out: Record<string, unknown> = { [TRANSFORM]: v.kind };
+      if (shared) {
+        const id = ids.size + 1;
+        ids.set(v, id);
+        out[ID] = id;
+      }
+      stack.add(v);
+      for (const [key, field] of Object.entries(v.toJSON())) {
+        if (field !== undefined) out[key] = write(field, fieldPath(path, key));
+      }
+      stack.delete(v);
+      return out;
+    }
+    stack.add(v);
+    try {
+      if (Array.isArray(v)) return v.map((element, i) => write(element, fieldPath(path, i)));
+      if (!isPlainObject(v))
+        throw new SpecValidationError(path, 'a plain object, array or transform', v.constructor?.name);
+      const out: Record<string, unknown> = {};
+      for (const [key, field] of Object.entries(v)) {
+        if (key === TRANSFORM || key === REF || key === ID) {
+          throw new SpecValidationError(fieldPath(path, key), 'no reserved "$" keys in plain data', key);
+        }
+        if (field !== undefined) out[key] = write(field, fieldPath(path, key));
+      }
+      return out;
+    } finally {
+      stack.delete(v);
+    }
+  };
+  return write(value, '');
+}
+
+/**
+ * Rebuilds the values `serialize` wrote, with transform instances from `registry`; `$ref`s become
+ * the same instance as their `$id`. Every field is validated.
+ *
+ * @param json - parsed JSON
+ * @param registry - the kinds to accept
+ * @param path - JSON path of `json`, for error messages (e.g. `containerArgs`)
+ * @throws {@link SpecValidationError} naming the path, the expectation and what came — for an
+ * unknown kind, a bad field, a dangling `$ref`
+ */
+export function revive(json: unknown, registry: TransformRegistry, path = ''): unknown {
+  const byId = new Map<number, Transform>();
+  const read = (v: unknown, at: string): unknown => {
+    if (Array.isArray(v)) return v.map((element, i) => read(element, fieldPath(at, i)));
+    if (v === null || typeof v !== 'object') {
+      if (typeof v === 'number' && !Number.isFinite(v))
+        throw new SpecValidationError(at, 'a finite number', v);
+      return v;
+    }
+    if (!isPlainObject(v)) throw new SpecValidationError(at, 'JSON data', v.constructor?.name);
+    if (REF in v) {
+      const id = v[REF];
+      const target = typeof id === 'number' ? byId.get(id) : undefined;
+      if (!target)
+        throw new SpecValidationError(fieldPath(at, REF), 'the $id of a transform written earlier', id);
+      return target;
+    }
+    if (!(TRANSFORM in v)) {
+      const out: Record<string, unknown> = {};
+      for (const [key, field] of Object.entries(v)) out[key] = read(field, fieldPath(at, key));
+      return out;
+    }
+    const kindName = v[TRANSFORM];
+    const kind = typeof kindName === 'string' ? registry.get(kindName) : undefined;
+    if (!kind) {
+      const known = registry.names();
+      throw new SpecValidationError(
+        fieldPath(at, TRANSFORM),
+        `a known transform kind (${known.length > 12 ? `${known.slice(0, 12).join(' | ')} | …` : known.join(' | ')})`,
+        kindName,
+      );
+    }
+    const id = v[ID];
+    if (id !== undefined && (typeof id !== 'number' || !Number.isInteger(id) || byId.has(id))) {
+      throw new SpecValidationError(fieldPath(at, ID), 'a unique integer id', id);
+    }
+    const fields: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(v)) {
+      if (key !== TRANSFORM && key !== ID) fields[key] = read(field, fieldPath(at, key));
+    }
+    let instance: Transform;
+    try {
+      instance = kind.fromJSON(new FieldReader(fields, at));
+    } catch (error) {
+      // Constructors name bare fields ("mode"); anchor them at this transform's path.
+      if (isSpecValidationError(error) && at && !error.path.startsWith(at)) {
+        throw new SpecValidationError(
+          fieldPath(at, error.path),
+          error.expected,
+          fields[error.path.split(/[.[]/)[0] ?? ''],
+        );
+      }
+      throw error;
+    }
+    if (typeof id === 'number') byId.set(id, instance);
+    return instance;
+  };
+  return read(json, path);
+}
