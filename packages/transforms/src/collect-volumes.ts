@@ -70,7 +70,7 @@ export function collectVolumes(options: CollectVolumesOptions): CollectedVolumes
     const volume =
       candidate instanceof TemporaryVolume && candidate.isDefault ? options.temporaryVolume : candidate;
     if (volumes.includes(volume)) continue;
-    const key = posix.normalize(volume.containerPath);
+    const key = posix.normalize(volume.containerPath).replace(/(.)\/+$/, '$1');
     const other = byContainerPath.get(key);
     if (other) {
       if (other.hostPath === volume.hostPath && other.mode === volume.mode) continue;

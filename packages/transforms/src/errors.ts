@@ -32,9 +32,19 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'string') return JSON.stringify(truncate(value));
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol' || typeof value === 'bigint') return `a ${typeof value}`;
   if (typeof value === 'object') {
     const kind = (value as { $transform?: unknown }).$transform;
-    return typeof kind === 'string' ? `a ${truncate(kind, 40)} transform` : 'an object';
+    if (typeof kind === 'string') return `a ${truncate(kind, 40)} transform`;
+    const instanceKind = (value as { kind?: unknown; toJSON?: unknown }).kind;
+    if (typeof instanceKind === 'string' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+      return `a ${truncate(instanceKind, 40)} transform`;
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== null && proto !== Object.prototype)
+      return `a ${truncate(value.constructor?.name ?? 'class', 40)}`;
+    return 'an object';
   }
   return truncate(String(value));
 }

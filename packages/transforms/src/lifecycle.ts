@@ -45,7 +45,8 @@ export async function cleanupTransforms(
 }
 
 /**
- * Transforms every transform in `args` (through nested arrays and plain objects), one at a time.
+ * Transforms every transform in `args` (through nested arrays and plain objects), one at a time;
+ * an instance met twice is transformed once and gives the same value.
  * If one fails, the ones already transformed are cleaned up and the failure is thrown as a
  * {@link TransformError} naming the transform and its path.
  *
@@ -59,6 +60,7 @@ export async function transformArguments<T>(
   path = '',
 ): Promise<TransformedArguments<T>> {
   const attempted: Transform[] = [];
+  const memo = new Map<Transform, Promise<unknown>>();
   const cleanupAll = async (): Promise<void> => {
     // Reverse order of transformation: later arguments first, a holder before what it holds.
     await cleanupTransforms(findTransforms(attempted).reverse(), ctx);
@@ -68,14 +70,21 @@ export async function transformArguments<T>(
     values = await walk(
       args,
       async (transform, at) => {
+        // An instance met twice (e.g. one pipe passed twice) is transformed once.
+        const known = memo.get(transform);
+        if (known) return known;
         ctx.signal.throwIfAborted();
         attempted.push(transform);
-        try {
-          return await transform.transform(ctx);
-        } catch (error) {
-          if (ctx.signal.aborted && error === ctx.signal.reason) throw error;
-          throw new TransformError(transform.toString(), at, 'transform', error);
-        }
+        const value = (async () => {
+          try {
+            return await transform.transform(ctx);
+          } catch (error) {
+            if (ctx.signal.aborted && error === ctx.signal.reason) throw error;
+            throw new TransformError(transform.toString(), at, 'transform', error);
+          }
+        })();
+        memo.set(transform, value);
+        return value;
       },
       path,
     );

@@ -23,13 +23,19 @@ function isDefaultVolume(value: unknown): boolean {
  */
 export function serialize(value: unknown): unknown {
   const counts = new Map<Transform, number>();
+  const entered = new Set<unknown>();
   const count = (v: unknown): void => {
     if (v instanceof Transform) {
       const n = counts.get(v) ?? 0;
       counts.set(v, n + 1);
-      if (n === 0) for (const field of Object.values(v.toJSON())) count(field);
-    } else if (Array.isArray(v)) v.forEach(count);
-    else if (isPlainObject(v)) Object.values(v).forEach(count);
+      if (n > 0 || entered.has(v)) return;
+      entered.add(v);
+      for (const field of Object.values(v.toJSON())) count(field);
+    } else if ((Array.isArray(v) || isPlainObject(v)) && !entered.has(v)) {
+      // Cycles are reported by the writing pass, with their path.
+      entered.add(v);
+      for (const field of Object.values(v)) count(field);
+    }
   };
   count(value);
 
@@ -41,7 +47,7 @@ export function serialize(value: unknown): unknown {
       if (!Number.isFinite(v)) throw new SpecValidationError(path, 'a finite number', v);
       return v;
     }
-    if (typeof v !== 'object') throw new SpecValidationError(path, 'a JSON value', typeof v);
+    if (typeof v !== 'object') throw new SpecValidationError(path, 'a JSON value', v);
     if (stack.has(v)) throw new SpecValidationError(path, 'no cycles', 'a reference to an enclosing value');
     if (v instanceof Transform) {
       const known = ids.get(v);
@@ -63,8 +69,7 @@ export function serialize(value: unknown): unknown {
     stack.add(v);
     try {
       if (Array.isArray(v)) return v.map((element, i) => write(element, fieldPath(path, i)));
-      if (!isPlainObject(v))
-        throw new SpecValidationError(path, 'a plain object, array or transform', v.constructor?.name);
+      if (!isPlainObject(v)) throw new SpecValidationError(path, 'a plain object, array or transform', v);
       const out: Record<string, unknown> = {};
       for (const [key, field] of Object.entries(v)) {
         if (key === TRANSFORM || key === REF || key === ID) {
@@ -99,7 +104,7 @@ export function revive(json: unknown, registry: TransformRegistry, path = ''): u
         throw new SpecValidationError(at, 'a finite number', v);
       return v;
     }
-    if (!isPlainObject(v)) throw new SpecValidationError(at, 'JSON data', v.constructor?.name);
+    if (!isPlainObject(v)) throw new SpecValidationError(at, 'JSON data', v);
     if (REF in v) {
       const id = v[REF];
       const target = typeof id === 'number' ? byId.get(id) : undefined;
