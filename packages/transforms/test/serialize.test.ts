@@ -124,7 +124,7 @@ describe('serialize and revive', () => {
     [
       'a VolumePath on a non-volume',
       { $transform: 'VolumePath', filename: 'a', volume: { $transform: 'Probe', name: 'p' } },
-      'spec.volume: expected a BindMountVolume transform, got an object',
+      'spec.volume: expected a BindMountVolume transform, got a Probe transform',
     ],
     [
       'a VolumePath on a plain object',
