@@ -1,4 +1,4 @@
-import { type ClientRequest, type IncomingMessage, request as httpRequest } from 'node:http';
+import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Writable } from 'node:stream';
 import { HttpStreamError } from './errors.ts';
@@ -19,7 +19,8 @@ export interface ChunkedUploadOptions {
   maxErrorBodyBytes?: number;
 }
 
-interface NormalizedUploadOptions {
+/** Internal: validated upload options. */
+export interface NormalizedUploadOptions {
   url: URL;
   headers: Record<string, string>;
   signal: AbortSignal | undefined;
@@ -41,7 +42,11 @@ export function displayUrl(url: string | URL): string {
   }
 }
 
-function normalize(url: string | URL, options: ChunkedUploadOptions): NormalizedUploadOptions {
+/** Validates a URL and options the way {@link openChunkedUpload} does (internal). */
+export function normalizeChunkedUpload(
+  url: string | URL,
+  options: ChunkedUploadOptions,
+): NormalizedUploadOptions {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -93,7 +98,7 @@ export class ChunkedUploadStream extends Writable {
    * @param options - See {@link ChunkedUploadOptions}.
    */
   constructor(url: string | URL, options: ChunkedUploadOptions = {}) {
-    const normalized = normalize(url, options);
+    const normalized = normalizeChunkedUpload(url, options);
     super();
     this.#options = normalized;
     this.url = displayUrl(this.#options.url);
@@ -214,6 +219,9 @@ export class ChunkedUploadStream extends Writable {
  * }));
  * ```
  */
-export function openChunkedUpload(url: string | URL, options: ChunkedUploadOptions = {}): ChunkedUploadStream {
+export function openChunkedUpload(
+  url: string | URL,
+  options: ChunkedUploadOptions = {},
+): ChunkedUploadStream {
   return new ChunkedUploadStream(url, options);
 }

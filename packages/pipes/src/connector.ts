@@ -1,4 +1,4 @@
-import { Readable, Transform as TransformStream, type TransformCallback, type Writable } from 'node:stream';
+import { Readable, type TransformCallback, Transform as TransformStream, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '@girder-worker/transforms';
 import { ConnectorError, type ConnectorSide } from './errors.ts';

@@ -1,3 +1,5 @@
+import { GirderWorkerError } from '@girder-worker/transforms';
+
 /**
  * Error classes of @girder-worker/pipes. Each has a literal `name` and a stable `code`; the
  * `isXError()` guards match by either, so checks work across two installed copies of the package.
@@ -9,12 +11,10 @@ export interface PipeErrorOptions {
   cause?: unknown;
 }
 
-/** Base class of every error this package throws on purpose. */
-export class PipeError extends Error {
+/** Base class of every error this package throws on purpose (a `GirderWorkerError`). */
+export class PipeError extends GirderWorkerError {
   /** Literal class name (survives minification and duplicate installs). */
   override name: string = 'PipeError';
-  /** Stable machine-readable code. */
-  readonly code: string;
 
   /**
    * @param message - What failed, on what, why, and what to do.
@@ -22,8 +22,7 @@ export class PipeError extends Error {
    * @param options - `cause` when wrapping another failure.
    */
   constructor(message: string, code = 'GW_PIPE_ERROR', options: PipeErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
   }
 }
 

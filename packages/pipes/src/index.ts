@@ -1,4 +1,11 @@
-export { type ChunkedUploadOptions, ChunkedUploadStream, displayUrl, openChunkedUpload } from './chunked-upload.ts';
+export { ChunkedTransferEncodingStream } from './chunked-transfer-encoding-stream.ts';
+export {
+  type ChunkedUploadOptions,
+  ChunkedUploadStream,
+  displayUrl,
+  openChunkedUpload,
+} from './chunked-upload.ts';
+export { Connect, type ConnectorOptions, type ConnectorProvider, hasConnector } from './connect.ts';
 export {
   type ByteSource,
   type ConnectorResult,
@@ -26,7 +33,18 @@ export {
   PipeError,
   type PipeErrorOptions,
 } from './errors.ts';
-export { FifoReadStream, type FifoReaderOptions, openFifoReader } from './fifo-reader.ts';
-export { FifoWriteStream, type FifoWriterOptions, openFifoWriter } from './fifo-writer.ts';
-export { mkfifo, type MkfifoOptions } from './mkfifo.ts';
-export { createProgressSink, parseProgressLine, type ProgressSinkOptions } from './progress-sink.ts';
+export { type FifoReaderOptions, FifoReadStream, openFifoReader } from './fifo-reader.ts';
+export { type FifoWriterOptions, FifoWriteStream, openFifoWriter } from './fifo-writer.ts';
+export { pipesKinds } from './kinds.ts';
+export { type MkfifoOptions, mkfifo } from './mkfifo.ts';
+export { NamedInputPipe, NamedOutputPipe, NamedPipeBase, type NamedPipeOptions } from './named-pipe.ts';
+export { ProgressPipe, type ProgressPipeOptions } from './progress-pipe.ts';
+export { createProgressSink, type ProgressSinkOptions, parseProgressLine } from './progress-sink.ts';
+export {
+  ContainerStdErr,
+  ContainerStdOut,
+  type ContainerStreamName,
+  HostStdErr,
+  HostStdOut,
+  isContainerStream,
+} from './std-streams.ts';

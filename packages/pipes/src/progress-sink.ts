@@ -1,5 +1,5 @@
-import { StringDecoder } from 'node:string_decoder';
 import { Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { Logger, Progress, Reporter } from '@girder-worker/transforms';
 
 /** Options of {@link createProgressSink}. */

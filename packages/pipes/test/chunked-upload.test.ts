@@ -34,7 +34,13 @@ async function startServer(
     } catch {
       return; // the client went away (abort tests)
     }
-    const entry = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, sha256: hash.digest('hex'), bytes };
+    const entry = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      sha256: hash.digest('hex'),
+      bytes,
+    };
     received.push(entry);
     answer(req, res, entry);
   });
@@ -103,7 +109,9 @@ describe('openChunkedUpload', () => {
         yield Buffer.alloc(65536);
       }
     })();
-    const error = await pipeline(Readable.from(endless), openChunkedUpload(`${url}/x`)).catch((e: unknown) => e);
+    const error = await pipeline(Readable.from(endless), openChunkedUpload(`${url}/x`)).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ name: 'HttpStreamError', status: 413, body: 'too large' });
     expect(produced).toBeLessThan(1 << 30);
   });

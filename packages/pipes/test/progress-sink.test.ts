@@ -67,7 +67,10 @@ describe('createProgressSink', () => {
     const { reporter, logger, progress, warnings } = recorder();
     const long = `{"message":"${'x'.repeat(5000)}"}`;
     const parts = [long.slice(0, 2000), long.slice(2000, 4000), `${long.slice(4000)}\n{"current":1}\n`];
-    await pipeline(Readable.from(parts.map((p) => Buffer.from(p))), createProgressSink({ reporter, logger, maxLineLength: 1000 }));
+    await pipeline(
+      Readable.from(parts.map((p) => Buffer.from(p))),
+      createProgressSink({ reporter, logger, maxLineLength: 1000 }),
+    );
     expect(progress).toEqual([{ current: 1 }]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('longer than the limit');

@@ -79,7 +79,9 @@ describe('1 GiB through a FIFO', () => {
 
   it('arrives byte-exact at a deliberately slow consumer process while RSS stays flat', async () => {
     const fifo = await makeFifo();
-    const consumer = spawn(process.execPath, ['-e', SLOW_CONSUMER, fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const consumer = spawn(process.execPath, ['-e', SLOW_CONSUMER, fifo], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const output = (async () => {
       let text = '';
       for await (const chunk of consumer.stdout) text += String(chunk);
