@@ -1,9 +1,10 @@
 // Benchmark: host file → FIFO → consumer container, against the raw limit in the same run.
-//   pnpm --filter @girder-worker/pipes bench            (1 GiB, 3 rounds)
+//   pnpm turbo run bench --filter @girder-worker/pipes   (builds @girder-worker/transforms first)
+//   pnpm --filter @girder-worker/pipes bench             (1 GiB, 5 rounds; needs transforms built)
 //   BENCH_MIB=2048 BENCH_ROUNDS=5 pnpm --filter @girder-worker/pipes bench
 // The consumer is the local test image running `dd if=<fifo> of=/dev/null bs=1M` through a bind
-// mount. "raw" writes the FIFO with `dd if=file of=fifo bs=1M`; "pipes" with openFifoWriter fed by
-// fs.createReadStream (1 MiB chunks); "in-memory" feeds openFifoWriter one reused 1 MiB block, to
+// mount. "raw" writes the FIFO with `dd if=file of=fifo bs=1M`; "pipes" with a StreamConnector from
+// fs.createReadStream (1 MiB chunks) to openFifoWriter, as the docker runner does; "in-memory" feeds openFifoWriter one reused 1 MiB block, to
 // show the writer's own ceiling. Time runs from the writer's start until the container has exited.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,12 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import Docker from 'dockerode';
+import { createStreamConnector } from '../src/connector.ts';
 import { openFifoWriter } from '../src/fifo-writer.ts';
 import { mkfifo } from '../src/mkfifo.ts';
 
 const image = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 const mib = Number(process.env.BENCH_MIB ?? 1024);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const bytes = mib * (1 << 20);
 const docker = new Docker();
 
@@ -54,16 +56,21 @@ async function runRound(dir: string, input: string, writer: Writer): Promise<num
       const [code] = await once(dd, 'exit');
       if (code !== 0) throw new Error(`dd exited with ${code}`);
     } else {
-      const fifoWriter = openFifoWriter(fifo, { until: exited });
       const source =
         writer === 'pipes-memory'
           ? (async function* () {
               const block = Buffer.alloc(1 << 20, 7);
               for (let i = 0; i < mib; i++) yield block;
             })()
-          : createReadStream(input, { highWaterMark: Number(process.env.BENCH_HWM ?? 1 << 20) });
-      await pipeline(source, fifoWriter);
-      if (fifoWriter.bytesWritten !== bytes) throw new Error(`wrote ${fifoWriter.bytesWritten} of ${bytes}`);
+          : createReadStream(input, { highWaterMark: 1 << 20 });
+      // The path the docker runner takes: a connector from the source to the FIFO writer.
+      const connector = createStreamConnector({
+        input: source,
+        output: ({ signal, until }) => openFifoWriter(fifo, { signal, until }),
+        until: exited,
+      });
+      const { bytesMoved } = await connector.start();
+      if (bytesMoved !== bytes) throw new Error(`moved ${bytesMoved} of ${bytes}`);
     }
     const result = (await exited) as { StatusCode: number };
     const seconds = (performance.now() - started) / 1000;
@@ -102,7 +109,7 @@ try {
   console.log('|---|---|---|');
   console.log(`| raw: dd if=file of=fifo bs=1M | ${fmt(rawMedian)} | ${raw.map(fmt).join(', ')} |`);
   console.log(
-    `| pipes: fs.createReadStream(file) → openFifoWriter | ${fmt(oursMedian)} | ${ours.map(fmt).join(', ')} |`,
+    `| pipes: createReadStream(file) → connector → openFifoWriter | ${fmt(oursMedian)} | ${ours.map(fmt).join(', ')} |`,
   );
   console.log(
     `| pipes, in-memory source (writer ceiling, no file reads) | ${fmt(median(memory))} | ${memory.map(fmt).join(', ')} |`,

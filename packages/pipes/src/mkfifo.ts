@@ -42,6 +42,7 @@ function normalize(options: MkfifoOptions): NormalizedMkfifoOptions {
  * @param options - Mode, signal and command; see {@link MkfifoOptions}.
  * @returns Resolves once the FIFO exists.
  * @throws {@link MkfifoError} when `mkfifo` is missing or fails (message from the command).
+ * @throws TypeError (as a rejection) on an empty path or a bad option.
  * @throws The signal's reason when aborted.
  * @example
  * ```ts
@@ -49,7 +50,13 @@ function normalize(options: MkfifoOptions): NormalizedMkfifoOptions {
  * ```
  */
 export function mkfifo(path: string, options: MkfifoOptions = {}): Promise<void> {
-  const { mode, signal, command } = normalize(options);
+  let normalized: NormalizedMkfifoOptions;
+  try {
+    normalized = normalize(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const { mode, signal, command } = normalized;
   if (typeof path !== 'string' || path === '') {
     return Promise.reject(new TypeError(`mkfifo path: expected a non-empty string, got ${String(path)}`));
   }
