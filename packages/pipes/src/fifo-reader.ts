@@ -15,8 +15,9 @@ export interface FifoReaderOptions {
    */
   until?: PromiseLike<unknown>;
   /**
-   * What to do when `until` settles and no writer ever wrote: `'error'` destroys the stream with
-   * a {@link FifoPeerMissingError}, `'end'` ends it empty.
+   * What to do when `until` settles and no byte has arrived by then (no writer came, or one came
+   * and is gone without writing): `'error'` destroys the stream with a
+   * {@link FifoPeerMissingError}, `'end'` ends it empty.
    * @default 'error'
    */
   onMissingWriter?: 'error' | 'end';

@@ -3,14 +3,14 @@ import { type FieldReader, Transform, type TransformContext } from '@girder-work
 import type { StreamSink } from './connector.ts';
 
 /**
- * A Writable that forwards to `target` with backpressure and never ends or closes it (the
- * host's stdout/stderr outlive any one run).
+ * A Writable that forwards to `target` one chunk at a time (the next chunk goes once the target
+ * has flushed the previous one, so a slow terminal slows the source) and never ends or closes it:
+ * the host's stdout/stderr outlive any one run. A write error (e.g. EPIPE) fails the sink.
  */
 function forwardingSink(target: NodeJS.WritableStream): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      if (target.write(chunk)) callback();
-      else target.once('drain', () => callback());
+      target.write(chunk, (error?: Error | null) => callback(error));
     },
   });
 }

@@ -20,10 +20,10 @@ import {
   type TransformContext,
   transformArguments,
 } from '@girder-worker/transforms';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { ChunkedTransferEncodingStream } from '../src/chunked-transfer-encoding-stream.ts';
 import { Connect, hasConnector } from '../src/connect.ts';
-import type { StreamSource } from '../src/connector.ts';
+import { createStreamConnector, type StreamSource } from '../src/connector.ts';
 import { isFifoPeerMissingError } from '../src/errors.ts';
 import { pipesKinds } from '../src/kinds.ts';
 import { NamedInputPipe, NamedOutputPipe } from '../src/named-pipe.ts';
@@ -321,12 +321,30 @@ describe('markers', () => {
 
   it('HostStdErr forwards bytes to the process stderr without closing it', async () => {
     const ctx = await runContext();
-    const factory = new HostStdErr().transform(ctx) as () => Writable;
-    const sink = factory();
-    await new Promise<void>((resolve, reject) =>
-      sink.end(Buffer.from(''), (e?: Error | null) => (e ? reject(e) : resolve())),
-    );
-    expect(sink.writableFinished).toBe(true);
+    const seen: string[] = [];
+    // Observe (and still perform) the real writes to this process's stderr.
+    const original = process.stderr.write.bind(process.stderr);
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(((
+      chunk: Uint8Array,
+      ...rest: never[]
+    ) => {
+      seen.push(Buffer.from(chunk).toString());
+      return original(chunk, ...rest);
+    }) as typeof process.stderr.write);
+    try {
+      const factory = new HostStdErr().transform(ctx) as () => Writable;
+      const connector = createStreamConnector({
+        input: Readable.from([
+          Buffer.from('[pipes test] HostStdErr line 1\n'),
+          Buffer.from('[pipes test] line 2\n'),
+        ]),
+        output: factory,
+      });
+      await connector.start();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(seen.join('')).toBe('[pipes test] HostStdErr line 1\n[pipes test] line 2\n');
     expect(process.stderr.writable).toBe(true);
   });
 });
