@@ -159,7 +159,7 @@ export class Connect extends Transform<string> implements ConnectorProvider {
    * @param options - The container's exit (`until`) and its streams.
    * @returns A connector, not started.
    * @throws PipeError (`GW_CONTAINER_STREAM_MISSING`) when the input is a container stream the
-   * runner did not provide.
+   * runner did not provide; TypeError when a side's transform gives no usable stream.
    */
   async connector(ctx: TransformContext, options: ConnectorOptions = {}): Promise<StreamConnector> {
     await this.transform(ctx);
@@ -187,14 +187,24 @@ export class Connect extends Transform<string> implements ConnectorProvider {
     } else {
       output = (await this.output.transform(ctx)) as StreamSink;
     }
-    return createStreamConnector({
-      name: this.toString(),
-      input,
-      output,
-      signal: options.signal ?? ctx.signal,
-      ...(until === undefined ? {} : { until }),
-      logger: ctx.logger,
-    });
+    try {
+      return createStreamConnector({
+        name: this.toString(),
+        input,
+        output,
+        signal: options.signal ?? ctx.signal,
+        ...(until === undefined ? {} : { until }),
+        logger: ctx.logger,
+      });
+    } catch (error) {
+      // A side's transform(ctx) gave something that is not a stream (or a function returning one).
+      const side = /options\.input/.test(String(error)) ? 'input' : 'output';
+      throw new TypeError(
+        `${this.toString()}: the ${side} side (${kindOf(side === 'input' ? this.input : this.output)}) ` +
+          `transformed into ${side === 'input' ? 'no Readable, async iterable or function returning one' : 'no Writable or function returning one'}`,
+        { cause: error },
+      );
+    }
   }
 
   /** @returns `input` and `output` (the sides, serialized by identity). */

@@ -188,7 +188,7 @@ export function isPipeError(error: unknown): error is PipeError {
     (typeof error === 'object' &&
       error !== null &&
       typeof (error as { code?: unknown }).code === 'string' &&
-      /^GW_(PIPE_ERROR|NOT_A_FIFO|MKFIFO_FAILED|FIFO_PEER_MISSING|FIFO_PEER_CLOSED|CONNECTOR_FAILED|HTTP_STREAM_FAILED)$/.test(
+      /^GW_(PIPE_ERROR|NOT_A_FIFO|CONTAINER_STREAM_MISSING|MKFIFO_FAILED|FIFO_PEER_MISSING|FIFO_PEER_CLOSED|CONNECTOR_FAILED|HTTP_STREAM_FAILED)$/.test(
         (error as { code: string }).code,
       ))
   );

@@ -263,6 +263,24 @@ describe('Connect', () => {
     await (connect.input as NamedOutputPipe).cleanup(ctx);
   });
 
+  it('names the side whose transform gives no stream', async () => {
+    const ctx = await runContext();
+    const notAStream = new (class extends Transform<number> {
+      static readonly kind: string = 'NotAStream';
+      override transform(): number {
+        return 42;
+      }
+      override toJSON(): Record<string, unknown> {
+        return {};
+      }
+    })();
+    const pipe = new NamedInputPipe('in');
+    await expect(new Connect(notAStream, pipe).connector(ctx)).rejects.toThrow(
+      /the input side \(NotAStream\) transformed into no Readable/,
+    );
+    await pipe.cleanup(ctx);
+  });
+
   it('rejects sides that cannot work', () => {
     expect(() => new Connect(new HostStdOut(), new NamedInputPipe('x'))).toThrow(
       /HostStdOut can only be an output/,
