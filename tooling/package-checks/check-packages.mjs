@@ -6,7 +6,16 @@
 //  3. consumer check: every tarball installed with plain npm into a fresh project outside the
 //     workspace; each package's test/smoke.mjs imports it by name and uses an export.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -41,7 +50,8 @@ const work = mkdtempSync(join(tmpdir(), 'gw-package-checks-'));
 try {
   const tarballs = new Map();
   for (const { dir, manifest } of packages) {
-    if (!existsSync(join(dir, 'dist'))) throw new Error(`${manifest.name} is not built: run pnpm build first`);
+    if (!existsSync(join(dir, 'dist')))
+      throw new Error(`${manifest.name} is not built: run pnpm build first`);
     const out = run('pnpm', ['pack', '--pack-destination', work], { cwd: dir }).trim().split('\n').pop();
     tarballs.set(manifest.name, out.startsWith('/') ? out : join(work, out));
   }
@@ -54,7 +64,9 @@ try {
       failures.push(`publint ${manifest.name}:\n${error.stdout}${error.stderr}`);
     }
     try {
-      run('pnpm', ['exec', 'attw', tarball, '--profile', 'esm-only', '--format', 'ascii', '--no-color'], { cwd: root });
+      run('pnpm', ['exec', 'attw', tarball, '--profile', 'esm-only', '--format', 'ascii', '--no-color'], {
+        cwd: root,
+      });
     } catch (error) {
       failures.push(`attw ${manifest.name}:\n${error.stdout}${error.stderr}`);
     }
@@ -76,16 +88,24 @@ try {
       }
     }
     const extra = [...external].filter((d) => !allowedExternal[manifest.name]?.includes(d));
-    if (extra.length > 0) failures.push(`${manifest.name} pulls in ${extra.join(', ')}, which DESIGN.md does not allow`);
+    if (extra.length > 0)
+      failures.push(`${manifest.name} pulls in ${extra.join(', ')}, which DESIGN.md does not allow`);
   }
 
   // The consumer: a fresh npm project outside the workspace.
   const consumer = join(work, 'consumer');
   mkdirSync(consumer);
-  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs.values()], {
-    cwd: consumer,
-  });
+  writeFileSync(
+    join(consumer, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs.values()],
+    {
+      cwd: consumer,
+    },
+  );
   for (const { dir, manifest } of packages) {
     const smoke = join(dir, 'test/smoke.mjs');
     if (!existsSync(smoke)) {
@@ -110,4 +130,6 @@ if (failures.length > 0) {
   console.error(`package checks: ${failures.length} failed (${packages.length} packages, ${seconds}s)`);
   process.exit(1);
 }
-console.log(`package checks: publint, attw, closures and consumer install passed for ${packages.length} packages (${seconds}s)`);
+console.log(
+  `package checks: publint, attw, closures and consumer install passed for ${packages.length} packages (${seconds}s)`,
+);
