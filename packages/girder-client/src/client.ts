@@ -1,0 +1,484 @@
+import { Readable } from 'node:stream';
+import ky, { isHTTPError, isNetworkError, isTimeoutError, type KyInstance } from 'ky';
+import { type GirderErrorBody, GirderHttpError, GirderNetworkError } from './errors.ts';
+import { type Logger, silentLogger } from './logger.ts';
+import type { AuthToken, Folder, GirderFile, Item, Job, User } from './models.ts';
+
+/** Retry policy of idempotent requests and upload chunks. */
+export interface RetryPolicy {
+  /**
+   * Attempts after the first.
+   * @default 3
+   */
+  limit?: number;
+  /**
+   * Upper bound of the delay between attempts, in milliseconds (exponential backoff below it).
+   * @default 5000
+   */
+  backoffLimitMs?: number;
+}
+
+/** Options of {@link GirderClient}. */
+export interface GirderClientOptions {
+  /** The API root, e.g. `http://localhost:8080/api/v1`. */
+  apiUrl: string;
+  /** A Girder token, sent as the `Girder-Token` header. */
+  token?: string;
+  /** An API key, exchanged for a token by {@link GirderClient.authenticate}. */
+  apiKey?: string;
+  /**
+   * Retries of idempotent requests (GET, PUT, DELETE) and upload chunks on network errors and
+   * 429/502/503/504. A number is the limit. A create (POST) is never blindly repeated.
+   * @default { limit: 3, backoffLimitMs: 5000 }
+   */
+  retry?: number | RetryPolicy;
+  /**
+   * Per-request timeout for getting an answer, in milliseconds; `false` disables it.
+   * @default 60000
+   */
+  timeout?: number | false;
+  /** A fetch implementation. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** @default silent */
+  logger?: Logger;
+  /**
+   * Upload chunk size in bytes (never below `minimumChunkBytes`, except the last chunk).
+   * @default 67108864 (64 MiB, as girder_client)
+   */
+  chunkBytes?: number;
+  /**
+   * Girder's minimum chunk size (`core.upload_minimum_chunk_size`).
+   * @default 5242880 (5 MiB)
+   */
+  minimumChunkBytes?: number;
+}
+
+/** A request body fetch accepts. */
+export type RequestBody = NonNullable<RequestInit['body']>;
+
+/** Per-request options of the escape hatches. */
+export interface RequestOptions {
+  /** Query parameters. */
+  searchParams?: Record<string, string | number | boolean | undefined>;
+  /** A JSON body. */
+  json?: unknown;
+  /** A raw body. */
+  body?: RequestBody;
+  /** Extra headers. */
+  headers?: Record<string, string>;
+  /** Cancels the request. */
+  signal?: AbortSignal;
+}
+
+/** Options that only carry a signal. */
+export interface SignalOptions {
+  /** Cancels the operation. */
+  signal?: AbortSignal;
+}
+
+const RETRY_STATUSES = [429, 502, 503, 504];
+
+/** Normalized retry policy. */
+export interface NormalizedRetry {
+  limit: number;
+  backoffLimitMs: number;
+}
+
+function normalizeRetry(retry: number | RetryPolicy | undefined): NormalizedRetry {
+  const policy = typeof retry === 'number' ? { limit: retry } : (retry ?? {});
+  const limit = policy.limit ?? 3;
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new TypeError(`retry.limit: expected an integer >= 0, got ${limit}`);
+  const backoffLimitMs = policy.backoffLimitMs ?? 5000;
+  if (!(backoffLimitMs >= 0))
+    throw new TypeError(`retry.backoffLimitMs: expected a number >= 0, got ${backoffLimitMs}`);
+  return { limit, backoffLimitMs };
+}
+
+/** Backoff delay before retry number `attempt` (1-based). */
+export function backoffMs(attempt: number, retry: NormalizedRetry): number {
+  return Math.min(retry.backoffLimitMs, 200 * 2 ** (attempt - 1));
+}
+
+/** Waits `ms`, or rejects with the signal's reason. */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function checkInteger(value: number | undefined, field: string, min: number): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && value >= min)) {
+    throw new TypeError(`${field}: expected an integer >= ${min}, got ${value}`);
+  }
+}
+
+/**
+ * The core of the Girder client: configuration, the `Girder-Token` header, error mapping and
+ * retries, plus the JSON resources. Downloads and uploads are added by {@link GirderClient}.
+ */
+export class GirderClientBase {
+  /** The API root, without a trailing slash. */
+  readonly apiUrl: string;
+  /** Where the client logs. */
+  readonly logger: Logger;
+  /** Normalized retry policy. */
+  readonly retry: NormalizedRetry;
+  /** Upload chunk size in bytes. */
+  readonly chunkBytes: number;
+  /** Girder's minimum chunk size. */
+  readonly minimumChunkBytes: number;
+  /** The ky instance every request goes through. */
+  protected readonly ky: KyInstance;
+  #token: string | undefined;
+  readonly #apiKey: string | undefined;
+
+  /**
+   * @param options - API URL, credentials, retry, timeout, fetch, logger, chunk sizes
+   * @throws TypeError naming the option when one is invalid
+   */
+  constructor(options: GirderClientOptions) {
+    if (typeof options?.apiUrl !== 'string' || !/^https?:\/\//.test(options.apiUrl)) {
+      throw new TypeError(
+        `apiUrl: expected an http(s) URL such as http://localhost:8080/api/v1, got ${JSON.stringify(options?.apiUrl)}`,
+      );
+    }
+    this.apiUrl = options.apiUrl.replace(/\/+$/, '');
+    this.logger = options.logger ?? silentLogger;
+    this.retry = normalizeRetry(options.retry);
+    checkInteger(options.chunkBytes, 'chunkBytes', 1);
+    checkInteger(options.minimumChunkBytes, 'minimumChunkBytes', 1);
+    this.minimumChunkBytes = options.minimumChunkBytes ?? 5 * 1024 * 1024;
+    this.chunkBytes = Math.max(options.chunkBytes ?? 64 * 1024 * 1024, this.minimumChunkBytes);
+    this.#token = options.token;
+    this.#apiKey = options.apiKey;
+    const timeout = options.timeout ?? 60_000;
+    this.ky = ky.create({
+      prefix: `${this.apiUrl}/`,
+      timeout,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      retry: {
+        limit: this.retry.limit,
+        methods: ['get', 'put', 'delete', 'head'],
+        statusCodes: RETRY_STATUSES,
+        backoffLimit: this.retry.backoffLimitMs,
+      },
+      hooks: {
+        beforeRequest: [
+          ({ request }) => {
+            if (this.#token) request.headers.set('Girder-Token', this.#token);
+          },
+        ],
+        beforeRetry: [
+          ({ request, error, retryCount }) => {
+            this.logger.warn('retrying a Girder request', {
+              method: request.method,
+              path: new URL(request.url).pathname,
+              attempt: retryCount,
+              error: error.message,
+            });
+          },
+        ],
+      },
+    });
+  }
+
+  /** Whether the client holds a token. */
+  get authenticated(): boolean {
+    return this.#token !== undefined;
+  }
+
+  /** Replaces the token (e.g. a job-scoped one). */
+  setToken(token: string | undefined): void {
+    this.#token = token;
+  }
+
+  /**
+   * Logs in: with a username and password (HTTP Basic on `user/authentication`), or with an API
+   * key (`api_key/token`; the key given to the constructor when none is passed). Keeps the token.
+   * @returns the token Girder issued
+   * @throws {@link GirderHttpError} (401) on wrong credentials
+   */
+  async authenticate(
+    credentials?: { username: string; password: string } | { apiKey: string },
+    options: SignalOptions = {},
+  ): Promise<AuthToken> {
+    let token: AuthToken;
+    if (credentials && 'username' in credentials) {
+      const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+      const answer = await this.request<{ authToken: AuthToken }>('GET', 'user/authentication', {
+        headers: { Authorization: `Basic ${basic}` },
+        ...options,
+      });
+      token = answer.authToken;
+    } else {
+      const key = (credentials as { apiKey?: string } | undefined)?.apiKey ?? this.#apiKey;
+      if (!key)
+        throw new TypeError(
+          'authenticate: give { username, password } or { apiKey } (or apiKey to the client)',
+        );
+      const answer = await this.request<{ authToken: AuthToken }>('POST', 'api_key/token', {
+        searchParams: { key },
+        ...options,
+      });
+      token = answer.authToken;
+    }
+    this.#token = token.token;
+    this.logger.info('authenticated with Girder', { apiUrl: this.apiUrl });
+    return token;
+  }
+
+  /**
+   * Sends a request and maps failures: {@link GirderHttpError} for a non-2xx answer,
+   * {@link GirderNetworkError} when none came; a caller's abort rejects with the signal's reason.
+   * @returns the raw response (body unread)
+   */
+  async send(
+    method: string,
+    path: string,
+    options: RequestOptions & { retry?: boolean } = {},
+  ): Promise<Response> {
+    const { searchParams, json, body, headers, signal, retry = true } = options;
+    const search = searchParams
+      ? (Object.fromEntries(Object.entries(searchParams).filter(([, v]) => v !== undefined)) as Record<
+          string,
+          string | number | boolean
+        >)
+      : undefined;
+    try {
+      return await this.ky(path.replace(/^\/+/, ''), {
+        method,
+        ...(search ? { searchParams: search } : {}),
+        ...(json === undefined ? {} : { json }),
+        ...(body === undefined ? {} : { body, duplex: 'half' }),
+        ...(headers ? { headers } : {}),
+        ...(signal ? { signal } : {}),
+        ...(retry ? {} : { retry: 0 }),
+      } as Parameters<KyInstance>[1]);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      const url = `${this.apiUrl}/${path.replace(/^\/+/, '')}`;
+      if (isHTTPError(error)) {
+        const data = error.data;
+        const girderBody = typeof data === 'object' && data !== null ? (data as GirderErrorBody) : undefined;
+        throw new GirderHttpError(error.response.status, method, url, girderBody, { cause: error });
+      }
+      if (isNetworkError(error) || isTimeoutError(error) || error instanceof TypeError) {
+        throw new GirderNetworkError(method, url, error);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Sends a request and parses the JSON answer (an escape hatch for routes without a method here).
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError}
+   */
+  async request<T>(
+    method: string,
+    path: string,
+    options: RequestOptions & { retry?: boolean } = {},
+  ): Promise<T> {
+    const response = await this.send(method, path, options);
+    const text = await response.text();
+    return (text === '' ? null : JSON.parse(text)) as T;
+  }
+
+  /** GET and parse JSON. */
+  get<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
+    return this.request<T>('GET', path, options);
+  }
+  /** POST and parse JSON (never retried blindly). */
+  post<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
+    return this.request<T>('POST', path, { ...options, retry: false });
+  }
+  /** PUT and parse JSON. */
+  put<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
+    return this.request<T>('PUT', path, options);
+  }
+  /** DELETE and parse JSON. */
+  delete<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
+    return this.request<T>('DELETE', path, options);
+  }
+
+  /** The logged-in user, or null. */
+  getMe(options: SignalOptions = {}): Promise<User | null> {
+    return this.get<User | null>('user/me', options);
+  }
+  /** A file document. */
+  getFile(id: string, options: SignalOptions = {}): Promise<GirderFile> {
+    return this.get<GirderFile>(`file/${encodeURIComponent(id)}`, options);
+  }
+  /** An item document. */
+  getItem(id: string, options: SignalOptions = {}): Promise<Item> {
+    return this.get<Item>(`item/${encodeURIComponent(id)}`, options);
+  }
+  /** A folder document. */
+  getFolder(id: string, options: SignalOptions = {}): Promise<Folder> {
+    return this.get<Folder>(`folder/${encodeURIComponent(id)}`, options);
+  }
+  /** A job document. */
+  getJob(id: string, options: SignalOptions = {}): Promise<Job> {
+    return this.get<Job>(`job/${encodeURIComponent(id)}`, options);
+  }
+
+  /** Pages through a listing route with limit/offset (50 a page, as girder_client). */
+  protected async *page<T>(
+    path: string,
+    searchParams: Record<string, string | number | undefined>,
+    options: SignalOptions & { pageSize?: number },
+  ): AsyncGenerator<T> {
+    const limit = options.pageSize ?? 50;
+    for (let offset = 0; ; offset += limit) {
+      const page = await this.get<T[]>(path, {
+        searchParams: { ...searchParams, limit, offset },
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      yield* page;
+      if (page.length < limit) return;
+    }
+  }
+
+  /** Every folder under a parent (paged). */
+  listFolders(
+    parent: { parentId: string; parentType?: 'folder' | 'user' | 'collection'; name?: string; text?: string },
+    options: SignalOptions & { pageSize?: number } = {},
+  ): AsyncGenerator<Folder> {
+    return this.page<Folder>(
+      'folder',
+      {
+        parentType: parent.parentType ?? 'folder',
+        parentId: parent.parentId,
+        name: parent.name,
+        text: parent.text,
+      },
+      options,
+    );
+  }
+  /** Every item of a folder (paged). */
+  listItems(
+    folder: { folderId: string; name?: string; text?: string },
+    options: SignalOptions & { pageSize?: number } = {},
+  ): AsyncGenerator<Item> {
+    return this.page<Item>(
+      'item',
+      { folderId: folder.folderId, name: folder.name, text: folder.text },
+      options,
+    );
+  }
+  /** Every file of an item (paged). */
+  listFiles(itemId: string, options: SignalOptions & { pageSize?: number } = {}): AsyncGenerator<GirderFile> {
+    return this.page<GirderFile>(`item/${encodeURIComponent(itemId)}/files`, {}, options);
+  }
+
+  /**
+   * Creates a folder; with `reuseExisting`, returns the existing one of that name.
+   */
+  createFolder(
+    parentId: string,
+    name: string,
+    options: SignalOptions & {
+      parentType?: 'folder' | 'user' | 'collection';
+      description?: string;
+      public?: boolean;
+      reuseExisting?: boolean;
+      metadata?: Record<string, unknown>;
+    } = {},
+  ): Promise<Folder> {
+    return this.post<Folder>('folder', {
+      searchParams: {
+        parentType: options.parentType ?? 'folder',
+        parentId,
+        name,
+        description: options.description,
+        public: options.public,
+        reuseExisting: options.reuseExisting,
+        metadata: options.metadata === undefined ? undefined : JSON.stringify(options.metadata),
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** Creates an item; with `reuseExisting`, returns the existing one of that name. */
+  createItem(
+    folderId: string,
+    name: string,
+    options: SignalOptions & {
+      description?: string;
+      reuseExisting?: boolean;
+      metadata?: Record<string, unknown>;
+    } = {},
+  ): Promise<Item> {
+    return this.post<Item>('item', {
+      searchParams: {
+        folderId,
+        name,
+        description: options.description,
+        reuseExisting: options.reuseExisting,
+        metadata: options.metadata === undefined ? undefined : JSON.stringify(options.metadata),
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** Adds metadata to an item; a key set to null is deleted (as in Girder). */
+  addMetadataToItem(
+    itemId: string,
+    metadata: Record<string, unknown>,
+    options: SignalOptions = {},
+  ): Promise<Item> {
+    return this.put<Item>(`item/${encodeURIComponent(itemId)}/metadata`, { json: metadata, ...options });
+  }
+  /** Adds metadata to a folder; a key set to null is deleted (as in Girder). */
+  addMetadataToFolder(
+    folderId: string,
+    metadata: Record<string, unknown>,
+    options: SignalOptions = {},
+  ): Promise<Folder> {
+    return this.put<Folder>(`folder/${encodeURIComponent(folderId)}/metadata`, {
+      json: metadata,
+      ...options,
+    });
+  }
+
+  /**
+   * Updates a job: appends `log` (or replaces it with `overwrite`), sets `status` and progress.
+   * Sent form-encoded, as Girder's `PUT /job/{id}` expects.
+   */
+  updateJob(
+    jobId: string,
+    fields: {
+      status?: number;
+      log?: string;
+      overwrite?: boolean;
+      progressTotal?: number;
+      progressCurrent?: number;
+      progressMessage?: string;
+      notify?: boolean;
+    },
+    options: SignalOptions = {},
+  ): Promise<Job> {
+    const form = new URLSearchParams();
+    for (const [key, value] of Object.entries(fields)) if (value !== undefined) form.set(key, String(value));
+    return this.put<Job>(`job/${encodeURIComponent(jobId)}`, {
+      body: form,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      ...options,
+    });
+  }
+
+  /** Reads a response body as a Node stream. */
+  protected static bodyStream(response: Response): Readable {
+    if (!response.body) return Readable.from([]);
+    return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  }
+}
