@@ -1,0 +1,83 @@
+import { GirderWorkerError } from '@girder-worker/transforms';
+
+/**
+ * The container exited with a non-zero code. Carries the exit code, the image, the container id
+ * and the tail of its stderr.
+ */
+export class DockerRunError extends GirderWorkerError {
+  override name = 'DockerRunError' as const;
+  /** The container's exit code. */
+  readonly exitCode: number;
+  /** The image that ran. */
+  readonly image: string;
+  /** The container id. */
+  readonly containerId: string;
+  /** The last lines of the container's stderr (at most a few KiB). */
+  readonly stderrTail: string;
+
+  /**
+   * @param details - exit code, image, container id, stderr tail
+   */
+  constructor(details: { exitCode: number; image: string; containerId: string; stderrTail: string }) {
+    const tail = details.stderrTail.trimEnd();
+    super(
+      'GW_CONTAINER_FAILED',
+      `container ${details.containerId.slice(0, 12)} of image '${details.image}' exited with code ${details.exitCode}${tail ? `; stderr ends with:\n${tail}` : ''}`,
+    );
+    this.exitCode = details.exitCode;
+    this.image = details.image;
+    this.containerId = details.containerId;
+    this.stderrTail = details.stderrTail;
+  }
+}
+
+/** The image is not present and could not (or may not) be pulled. */
+export class ImageNotFoundError extends GirderWorkerError {
+  override name = 'ImageNotFoundError' as const;
+  /** The image asked for. */
+  readonly image: string;
+  /**
+   * @param image - the image
+   * @param reason - why it cannot be had
+   * @param options - `cause`
+   */
+  constructor(image: string, reason: string, options?: ErrorOptions) {
+    super('GW_IMAGE_NOT_FOUND', `image '${image}' ${reason}`, options);
+    this.image = image;
+  }
+}
+
+/** The Docker engine refused or failed an operation (create, start, …); `cause` is dockerode's error. */
+export class DockerEngineError extends GirderWorkerError {
+  override name = 'DockerEngineError' as const;
+  /** The engine's HTTP status, when it answered. */
+  readonly statusCode: number | undefined;
+  /**
+   * @param operation - what was attempted
+   * @param cause - dockerode's error (`statusCode`, `json`)
+   */
+  constructor(operation: string, cause: unknown) {
+    const c = cause as { statusCode?: number; json?: { message?: string }; message?: string } | null;
+    const reason = c?.json?.message ?? c?.message ?? String(cause);
+    super('GW_DOCKER_ENGINE', `the Docker engine failed to ${operation}: ${reason}`, { cause });
+    this.statusCode = c?.statusCode;
+  }
+}
+
+function matches(value: unknown, name: string, code: string): boolean {
+  const v = value as { name?: unknown; code?: unknown } | null;
+  return typeof v === 'object' && v !== null && (v.name === name || v.code === code);
+}
+
+/** True for a {@link DockerRunError}, even from another copy of this package. */
+export function isDockerRunError(value: unknown): value is DockerRunError {
+  return matches(value, 'DockerRunError', 'GW_CONTAINER_FAILED');
+}
+/** True for an {@link ImageNotFoundError}, even from another copy of this package. */
+export function isImageNotFoundError(value: unknown): value is ImageNotFoundError {
+  return matches(value, 'ImageNotFoundError', 'GW_IMAGE_NOT_FOUND');
+}
+/** True for a {@link DockerEngineError}, even from another copy of this package. */
+export function isDockerEngineError(value: unknown): value is DockerEngineError {
+  return matches(value, 'DockerEngineError', 'GW_DOCKER_ENGINE');
+}
