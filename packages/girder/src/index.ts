@@ -1,2 +1,25 @@
-/** The npm name of this package. */
-export const packageName: string = '@girder-worker/girder';
+export {
+  GirderFileIdToVolume,
+  type GirderFileIdToVolumeOptions,
+  GirderFolderIdToVolume,
+  GirderItemIdToVolume,
+} from './download-transforms.ts';
+export { isJobCanceledError, JobCanceledError } from './errors.ts';
+export { JobManager, type JobManagerOptions, type RunOutcome } from './job-manager.ts';
+export { isFinalJobStatus, JobStatus, type JobStatusValue } from './job-status.ts';
+export { girderKinds } from './kinds.ts';
+export { safeSegment } from './names.ts';
+export {
+  GirderItemMetadata,
+  GirderUploadVolumePathJobArtifact,
+  GirderUploadVolumePathToFolder,
+  GirderUploadVolumePathToItem,
+  type JobArtifactOptions,
+  type UploadHookOptions,
+} from './result-hooks.ts';
+export { girderClientOf, girderJobIdOf } from './services.ts';
+export {
+  GirderFileIdToStream,
+  GirderUploadStream,
+  type GirderUploadStreamOptions,
+} from './stream-transforms.ts';
