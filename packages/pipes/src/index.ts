@@ -35,6 +35,7 @@ export {
 } from './errors.ts';
 export { type FifoReaderOptions, FifoReadStream, openFifoReader } from './fifo-reader.ts';
 export { type FifoWriterOptions, FifoWriteStream, openFifoWriter } from './fifo-writer.ts';
+export { HostFileSink, HostFileSource } from './host-file.ts';
 export { pipesKinds } from './kinds.ts';
 export { type MkfifoOptions, mkfifo } from './mkfifo.ts';
 export { NamedInputPipe, NamedOutputPipe, NamedPipeBase, type NamedPipeOptions } from './named-pipe.ts';

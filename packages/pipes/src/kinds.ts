@@ -1,6 +1,7 @@
 import type { TransformKind } from '@girder-worker/transforms';
 import { ChunkedTransferEncodingStream } from './chunked-transfer-encoding-stream.ts';
 import { Connect } from './connect.ts';
+import { HostFileSink, HostFileSource } from './host-file.ts';
 import { NamedInputPipe, NamedOutputPipe } from './named-pipe.ts';
 import { ProgressPipe } from './progress-pipe.ts';
 import { ContainerStdErr, ContainerStdOut, HostStdErr, HostStdOut } from './std-streams.ts';
@@ -19,4 +20,6 @@ export const pipesKinds: readonly TransformKind[] = Object.freeze([
   HostStdErr,
   ContainerStdOut,
   ContainerStdErr,
+  HostFileSource,
+  HostFileSink,
 ]);

@@ -366,3 +366,42 @@ describe('markers', () => {
     expect(process.stderr.writable).toBe(true);
   });
 });
+
+describe('HostFileSource and HostFileSink', () => {
+  it('stream a host file through the connector, byte-exact, and round-trip as JSON', async () => {
+    const { mkdtemp, readFile, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { HostFileSink, HostFileSource, createStreamConnector, pipesKinds } = await import(
+      '../src/index.ts'
+    );
+    const { createRegistry, createTransformContext, revive, serialize, TemporaryVolume } = await import(
+      '@girder-worker/transforms'
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'host-file-'));
+    try {
+      const data = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 256));
+      await writeFile(join(dir, 'in.bin'), data);
+      const source = new HostFileSource(join(dir, 'in.bin'));
+      const sink = new HostFileSink(join(dir, 'out.bin'));
+      const [s, k] = revive(
+        JSON.parse(JSON.stringify(serialize([source, sink]))),
+        createRegistry(pipesKinds),
+      ) as [typeof source, typeof sink];
+      expect(s.path).toBe(source.path);
+      const volume = new TemporaryVolume();
+      await volume.create();
+      const ctx = createTransformContext({ temporaryVolume: volume });
+      const connector = createStreamConnector({ input: s.transform(ctx), output: k.transform(ctx) });
+      connector.start();
+      expect((await connector.done).bytesMoved).toBe(data.length);
+      expect((await readFile(join(dir, 'out.bin'))).equals(data)).toBe(true);
+      await volume.remove();
+      expect(() => new HostFileSource('relative.bin')).toThrow(
+        'path: expected an absolute host path, got "relative.bin"',
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
