@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs everything (host + workspace) and runs the main job on the embedded default.
+# Installs everything (host + workspace) and runs the main job on the embedded default: one run,
+# in-process, no broker. It streams examples/data/measurements.csv through a named pipe into the
+# local test image and writes a summary through a VolumePath to examples/output/summary.txt.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-pnpm build
-node examples/hello.mjs
+pnpm build >/dev/null
+node apps/worker/dist/cli.js run examples/stream-through-pipe.json
+echo "result file: examples/output/summary.txt"
