@@ -11,6 +11,8 @@ export default function setup(): () => void {
   const base = mkdtempSync(join(tmpdir(), 'gw-test-'));
   process.env.TMPDIR = base;
   process.env.GW_TEST_TMPDIR = base;
+  // Node and pnpm would otherwise keep a compile cache in TMPDIR.
+  process.env.NODE_DISABLE_COMPILE_CACHE = '1';
   process.env.GW_TEST_RUN_ID ??= `t${process.pid}-${Date.now().toString(36)}`;
   // dockerRun labels containers with this worker id; leak checks look only at this run's.
   process.env.GW_WORKER_ID ??= `test-${process.env.GW_TEST_RUN_ID}`;
