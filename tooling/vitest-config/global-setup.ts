@@ -17,7 +17,8 @@ export default function setup(): () => void {
   // dockerRun labels containers with this worker id; leak checks look only at this run's.
   process.env.GW_WORKER_ID ??= `test-${process.env.GW_TEST_RUN_ID}`;
   return () => {
-    const left = readdirSync(base);
+    // Node's own compile cache (written by exiting Node processes) is not ours to clean.
+    const left = readdirSync(base).filter((name) => name !== 'node-compile-cache');
     rmSync(base, { recursive: true, force: true });
     if (left.length > 0 && process.env.GW_TEST_ALLOW_TMP_LEFTOVERS !== '1') {
       throw new Error(

@@ -102,6 +102,12 @@ program
   .option('--env <K=V>', 'environment variable (repeatable)', collect, [])
   .option('--no-pull', 'do not pull the image (it must be present)')
   .option('--json', 'print one JSON result object on stdout (container output goes to stderr)')
+  .option(
+    '--stop-grace-ms <ms>',
+    'on cancel, wait this long after SIGTERM before killing',
+    (v) => Number.parseInt(v, 10),
+    10_000,
+  )
   .option('--verbose', 'log what the worker does')
   .action(
     async (
@@ -116,6 +122,7 @@ program
         pull: boolean;
         json?: boolean;
         verbose?: boolean;
+        stopGraceMs: number;
       },
     ) => {
       let json: unknown;
@@ -149,6 +156,7 @@ program
           signal: controller.signal,
           reporter: terminalReporter(Boolean(flags.json)),
           logger: stderrLogger(Boolean(flags.verbose)),
+          stopGraceMs: flags.stopGraceMs,
           ...(process.env.GIRDER_TOKEN ? { girderToken: process.env.GIRDER_TOKEN } : {}),
           onEvent: (event) => {
             if (event.type === 'stream' && !flags.json)
@@ -200,6 +208,7 @@ program
       onSigterm: 'finish' | 'cancel';
       lockDurationMs: number;
       reapIntervalMs: number;
+      stopGraceMs: number;
       verbose?: boolean;
     }) => {
       if (!(flags.concurrency >= 1))
@@ -213,6 +222,7 @@ program
         lockDurationMs: flags.lockDurationMs,
         stalledIntervalMs: Math.max(1000, Math.floor(flags.lockDurationMs / 2)),
         reapIntervalMs: flags.reapIntervalMs,
+        stopGraceMs: flags.stopGraceMs,
         onLine: (runId, line, source) =>
           process.stdout.write(`[${runId}${source === 'stderr' ? ' stderr' : ''}] ${line}\n`),
       });

@@ -23,6 +23,8 @@ export interface ExecuteOptions {
   runId?: string;
   /** Worker id (container labels). */
   workerId?: string;
+  /** Grace between stop and kill when cancelled. @default 10000 */
+  stopGraceMs?: number;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function executeRun(spec: RunSpec, options: ExecuteOptions = {}): P
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       ...(options.runId ? { runId: options.runId } : {}),
       ...(options.workerId ? { workerId: options.workerId } : {}),
+      ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
     });
   if (!client || !spec.girder?.jobId) return run(options.signal, options.reporter);
   const job = new JobManager({ client, jobId: spec.girder.jobId, logger });

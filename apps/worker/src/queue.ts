@@ -175,6 +175,8 @@ export interface WorkerOptions extends QueueConnection {
   stalledIntervalMs?: number;
   /** How often containers of dead workers are reaped (also at start). 0 disables. @default 60000 */
   reapIntervalMs?: number;
+  /** Grace between stop and kill when a run is cancelled. @default 10000 */
+  stopGraceMs?: number;
   /** Called with each container output line of each run. */
   onLine?: (runId: string, line: string, source: string | undefined) => void;
 }
@@ -224,6 +226,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
           logger,
           docker,
           workerId: id,
+          ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
           runId: `${name}:${job.id}`,
           ...(job.data.girderToken ? { girderToken: job.data.girderToken } : {}),
           reporter: {

@@ -108,7 +108,17 @@ describe('girder-worker run', () => {
   });
 
   it('cancels cleanly on Ctrl-C: exit 130, container stopped and removed, nothing left', async () => {
-    const child = startCli(['run', '--image', TEST_IMAGE, '--no-pull', '--', 'sleep', '60']);
+    const child = startCli([
+      'run',
+      '--image',
+      TEST_IMAGE,
+      '--no-pull',
+      '--stop-grace-ms',
+      '500',
+      '--',
+      'sleep',
+      '60',
+    ]);
     await until(
       async () => (await listLabelledContainers()).some((c) => c.State === 'running'),
       20_000,

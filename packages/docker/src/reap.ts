@@ -1,4 +1,6 @@
+import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { basename } from 'node:path';
 import { type Logger, silentLogger } from '@girder-worker/transforms';
 import type Docker from 'dockerode';
 import { LABELS } from './labels.ts';
@@ -34,7 +36,7 @@ function pidAlive(pid: number): boolean {
 
 /**
  * Removes containers carrying girder-worker's labels whose worker is gone (a crashed or killed
- * worker's leftovers).
+ * worker's leftovers), with the temporary volumes they had mounted when the worker was on this host.
  * @returns the ids of the removed containers
  */
 export async function reapOrphans(options: ReapOptions): Promise<string[]> {
@@ -57,6 +59,17 @@ export async function reapOrphans(options: ReapOptions): Promise<string[]> {
     };
     if (await alive(labels)) continue;
     try {
+      // The dead worker never removed the run's temporary volumes: do it here (same host only).
+      if (labels.host === here) {
+        for (const mount of info.Mounts ?? []) {
+          if (
+            mount.Destination?.startsWith('/mnt/girder_worker/') &&
+            basename(mount.Source ?? '').startsWith('girder_worker_')
+          ) {
+            await rm(mount.Source, { recursive: true, force: true });
+          }
+        }
+      }
       await options.docker.getContainer(info.Id).remove({ force: true, v: true });
       removed.push(info.Id);
       logger.info('removed an orphaned container', {

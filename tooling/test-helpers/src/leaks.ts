@@ -36,7 +36,8 @@ export interface LeakCheckOptions {
   dirs?: string[];
   /**
    * Entries of those directories that may stay (fixtures owned by the test file). Entries whose
-   * name starts with `gw-fixture-` (made by `makeTempDir`) are always allowed.
+   * name starts with `gw-fixture-` (made by `makeTempDir`) are always allowed, and so is Node's own
+   * `node-compile-cache` (written by exiting Node processes, not by us).
    */
   allow?: string[];
   /**
@@ -58,7 +59,7 @@ export async function assertNoLeaks(options: LeakCheckOptions = {}): Promise<voi
   const allow = new Set(options.allow ?? []);
   for (const dir of dirs) {
     const left = (await readdir(dir).catch(() => [] as string[])).filter(
-      (name) => !allow.has(name) && !name.startsWith('gw-fixture-'),
+      (name) => !allow.has(name) && !name.startsWith('gw-fixture-') && name !== 'node-compile-cache',
     );
     for (const name of left) {
       const info = await lstat(join(dir, name)).catch(() => undefined);

@@ -1,0 +1,189 @@
+import { hostname } from 'node:os';
+import { startGirderTestServer } from '@girder-worker/girder-test-server';
+import { TEST_IMAGE, testDocker } from '@girder-worker/test-helpers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cancelRun, getRunStatus, submitRun, waitForRun } from '../src/index.ts';
+import { startCli, startRedis, until } from './helpers.ts';
+
+let redis: Awaited<ReturnType<typeof startRedis>>;
+let queueCounter = 0;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+/** Containers started by the given worker processes (labelled with their pid). */
+async function containersOf(pids: number[]): Promise<string[]> {
+  const found = await testDocker().listContainers({
+    all: true,
+    filters: { label: ['org.girder-worker.pid'] },
+  });
+  return found
+    .filter(
+      (c) =>
+        c.Labels['org.girder-worker.host'] === hostname() &&
+        pids.includes(Number(c.Labels['org.girder-worker.pid'])),
+    )
+    .map((c) => c.Id);
+}
+
+function startWorkers(queue: string, count: number, extra: string[] = []) {
+  return Array.from({ length: count }, () =>
+    startCli([
+      'worker',
+      '--redis',
+      redis.url,
+      '--queue',
+      queue,
+      '--concurrency',
+      '2',
+      '--lock-duration-ms',
+      '3000',
+      '--reap-interval-ms',
+      '1000',
+      ...extra,
+    ]),
+  );
+}
+
+async function stopAll(workers: ReturnType<typeof startWorkers>): Promise<void> {
+  for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
+  await Promise.all(workers.map((w) => w.result));
+}
+
+const spec = (args: unknown[]) => ({ image: TEST_IMAGE, pullImage: false, containerArgs: args });
+
+describe('girder-worker worker (BullMQ on a real Redis)', () => {
+  it('spreads 20 runs across two worker processes', async () => {
+    const queue = `spread-${++queueCounter}`;
+    const workers = startWorkers(queue, 2);
+    try {
+      await until(
+        () => workers.every((w) => w.output().includes('takes runs from queue')),
+        20_000,
+        'workers to start',
+      );
+      const ids = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          submitRun({ redisUrl: redis.url, queue, spec: spec(['sh', '-c', `sleep 0.2; echo run-${i}`]) }),
+        ),
+      );
+      const results = await Promise.all(
+        ids.map((id) => waitForRun(id, { redisUrl: redis.url, queue, timeoutMs: 60_000 })),
+      );
+      expect(results.every((r) => r.exitCode === 0)).toBe(true);
+      expect(new Set(results.map((r) => r.worker)).size).toBe(2);
+      const output = workers.map((w) => w.output()).join('');
+      for (let i = 0; i < 20; i++) expect(output).toContain(`run-${i}\n`);
+    } finally {
+      await stopAll(workers);
+    }
+    expect(await containersOf(workers.map((w) => w.pid as number))).toEqual([]);
+  });
+
+  it('retries the run of a killed worker on the other one and reaps its orphaned container', async () => {
+    const queue = `kill-${++queueCounter}`;
+    const workers = startWorkers(queue, 2);
+    try {
+      await until(
+        () => workers.every((w) => w.output().includes('takes runs from queue')),
+        20_000,
+        'workers to start',
+      );
+      const id = await submitRun({
+        redisUrl: redis.url,
+        queue,
+        spec: spec(['sh', '-c', 'sleep 4; echo survived']),
+      });
+      const victim = (await until(
+        async () => {
+          for (const w of workers) if ((await containersOf([w.pid as number])).length > 0) return w;
+          return undefined;
+        },
+        20_000,
+        'the run to start',
+      )) as ReturnType<typeof startWorkers>[number];
+      victim.kill('SIGKILL');
+      const survivor = workers.find((w) => w !== victim);
+      const result = await waitForRun(id, { redisUrl: redis.url, queue, timeoutMs: 60_000 });
+      expect(result.exitCode).toBe(0);
+      expect(result.worker).toContain(String(survivor?.pid));
+      await until(
+        async () => (await containersOf([victim.pid as number])).length === 0,
+        20_000,
+        'the orphan to be reaped',
+      );
+    } finally {
+      await stopAll(workers);
+    }
+  });
+
+  it('cancels a queued run and a running one', async () => {
+    const queue = `cancel-${++queueCounter}`;
+    const queued = await submitRun({ redisUrl: redis.url, queue, spec: spec(['true']) });
+    expect(await cancelRun(queued, { redisUrl: redis.url, queue })).toBe('removed');
+    expect(await getRunStatus(queued, { redisUrl: redis.url, queue })).toBeUndefined();
+
+    const workers = startWorkers(queue, 1);
+    try {
+      const running = await submitRun({ redisUrl: redis.url, queue, spec: spec(['sleep', '60']) });
+      await until(
+        async () => (await getRunStatus(running, { redisUrl: redis.url, queue }))?.state === 'active',
+        20_000,
+        'the run to be active',
+      );
+      await until(
+        async () => (await containersOf([workers[0]?.pid as number])).length > 0,
+        20_000,
+        'its container',
+      );
+      expect(await cancelRun(running, { redisUrl: redis.url, queue })).toBe('signalled');
+      await expect(waitForRun(running, { redisUrl: redis.url, queue, timeoutMs: 30_000 })).rejects.toThrow(
+        /cancelled/,
+      );
+      expect((await getRunStatus(running, { redisUrl: redis.url, queue }))?.state).toBe('failed');
+      await until(
+        async () => (await containersOf([workers[0]?.pid as number])).length === 0,
+        20_000,
+        'the container to go',
+      );
+    } finally {
+      await stopAll(workers);
+    }
+  });
+
+  it('reports a Girder-backed run to its job: [RUNNING, SUCCESS], log lines and progress', async () => {
+    const server = await startGirderTestServer();
+    const queue = `girder-${++queueCounter}`;
+    const workers = startWorkers(queue, 1);
+    try {
+      const { job, token } = server.createJob({ title: 'queued run' });
+      const id = await submitRun({
+        redisUrl: redis.url,
+        queue,
+        girderToken: token,
+        spec: {
+          ...spec([
+            'sh',
+            '-c',
+            'echo starting; echo \'{"total": 2, "current": 2, "message": "all done"}\' > "$0"; echo finished',
+            { $transform: 'ProgressPipe' },
+          ]),
+          girder: { apiUrl: server.apiUrl, jobId: job._id },
+        },
+      });
+      await waitForRun(id, { redisUrl: redis.url, queue, timeoutMs: 60_000 });
+      const done = server.getJob(job._id);
+      expect(done.timestamps.map((t) => t.status)).toEqual([1, 2, 3]);
+      expect(done.log.join('')).toBe('starting\nfinished\n');
+      expect(done.progress).toMatchObject({ total: 2, current: 2, message: 'all done' });
+      expect(workers[0]?.output()).not.toContain(token);
+    } finally {
+      await stopAll(workers);
+      await server.close();
+    }
+  });
+});
