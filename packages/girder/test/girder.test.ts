@@ -298,7 +298,11 @@ describe('JobManager', () => {
     );
     const done = server.getJob(job._id);
     // The job was QUEUED when it was scheduled; the run adds RUNNING and SUCCESS.
-    expect(done.timestamps.map((t) => t.status)).toEqual([JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCESS]);
+    expect(done.timestamps.map((t) => t.status)).toEqual([
+      JobStatus.QUEUED,
+      JobStatus.RUNNING,
+      JobStatus.SUCCESS,
+    ]);
     expect(done.log.join('')).toBe('did 1\ndid 2\ndid 3\ndid 4\n');
     expect(done.progress).toMatchObject({ total: 4, current: 4, message: 'step 4' });
   });
@@ -321,7 +325,11 @@ describe('JobManager', () => {
       .catch((e: unknown) => e);
     expect((error as { exitCode: number }).exitCode).toBe(2);
     const done = server.getJob(job._id);
-    expect(done.timestamps.map((t) => t.status)).toEqual([JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.ERROR]);
+    expect(done.timestamps.map((t) => t.status)).toEqual([
+      JobStatus.QUEUED,
+      JobStatus.RUNNING,
+      JobStatus.ERROR,
+    ]);
     expect(done.log.join('')).toContain('it broke');
     expect(done.log.join('')).toContain('exited with code 2');
     const [artifact] = server.listJobArtifacts(job._id);

@@ -1,0 +1,177 @@
+// Benchmarks of dockerRun against the docker CLI and raw FIFOs, on the local test image.
+// Rerun: pnpm --filter @girder-worker/docker bench   (BENCH_GIB=1 sets the streaming size)
+import { execFileSync, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  Connect,
+  ContainerStdOut,
+  HostFileSource,
+  NamedInputPipe,
+  NamedOutputPipe,
+} from '@girder-worker/pipes';
+import { Transform } from '@girder-worker/transforms';
+import { dockerRun } from '../src/index.ts';
+
+const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
+const MiB = 1024 * 1024;
+const GIB = Number(process.env.BENCH_GIB ?? 1);
+
+class CountingSink extends Transform<() => Writable> {
+  static readonly kind = 'CountingSink';
+  bytes = 0;
+  transform(): () => Writable {
+    return () =>
+      new Writable({
+        write: (chunk: Buffer, _e, cb) => {
+          this.bytes += chunk.length;
+          cb();
+        },
+      });
+  }
+  toJSON(): Record<string, unknown> {
+    return {};
+  }
+}
+
+async function timeIt(fn: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+function sh(command: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}`))));
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+const rows: string[] = [];
+const dir = await mkdtemp(join(tmpdir(), 'gw-docker-bench-'));
+try {
+  // 1. Per-run overhead: echo, container removed.
+  const runs = 20;
+  const ours: number[] = [];
+  const cli: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    ours.push(
+      await timeIt(() =>
+        dockerRun({
+          image: IMAGE,
+          pullImage: false,
+          containerArgs: ['echo', 'hi'],
+          reporter: { log() {}, progress() {} },
+        }),
+      ),
+    );
+    cli.push(await timeIt(() => sh(`docker run --rm --network none ${IMAGE} echo hi > /dev/null`)));
+  }
+  rows.push(
+    `| per-run overhead (echo, removed), median of ${runs} | dockerRun ${median(ours).toFixed(0)} ms | docker run --rm ${median(cli).toFixed(0)} ms | ${(median(ours) / median(cli)).toFixed(2)} (≤ 1.0) |`,
+  );
+
+  // 2. Input streaming: file → FIFO → container dd.
+  const size = GIB * 1024 * MiB;
+  const file = join(dir, 'input.bin');
+  execFileSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=1M', `count=${GIB * 1024}`], { stdio: 'ignore' });
+  const inOurs = await timeIt(() =>
+    dockerRun({
+      image: IMAGE,
+      pullImage: false,
+      containerArgs: [
+        'sh',
+        '-c',
+        'dd if="$0" of=/dev/null bs=1M 2>/dev/null',
+        new Connect(new HostFileSource(file), new NamedInputPipe('in')),
+      ],
+    }),
+  );
+  const fifoDir = join(dir, 'fifo');
+  execFileSync('mkdir', ['-p', fifoDir]);
+  execFileSync('mkfifo', [join(fifoDir, 'in')]);
+  const inRaw = await timeIt(() =>
+    Promise.all([
+      sh(`dd if=${file} of=${join(fifoDir, 'in')} bs=1M 2>/dev/null`),
+      sh(
+        `docker run --rm --network none -v ${fifoDir}:/f ${IMAGE} sh -c 'dd if=/f/in of=/dev/null bs=1M 2>/dev/null'`,
+      ),
+    ]),
+  );
+  rows.push(
+    `| input streaming ${GIB} GiB (file → FIFO → container) | ${(size / MiB / (inOurs / 1000)).toFixed(0)} MiB/s | raw dd → FIFO ${(size / MiB / (inRaw / 1000)).toFixed(0)} MiB/s | ${(inRaw / inOurs).toFixed(2)} (≥ 0.9) |`,
+  );
+
+  // 3. Output streaming: container → FIFO → host.
+  const sink = new CountingSink();
+  const outOurs = await timeIt(() =>
+    dockerRun({
+      image: IMAGE,
+      pullImage: false,
+      containerArgs: [
+        'sh',
+        '-c',
+        `dd if=/dev/zero bs=1M count=${GIB * 1024} 2>/dev/null > "$0"`,
+        new Connect(new NamedOutputPipe('out'), sink),
+      ],
+    }),
+  );
+  execFileSync('mkfifo', [join(fifoDir, 'out')]);
+  const outRaw = await timeIt(() =>
+    Promise.all([
+      sh(
+        `docker run --rm --network none -v ${fifoDir}:/f ${IMAGE} sh -c 'dd if=/dev/zero bs=1M count=${GIB * 1024} 2>/dev/null > /f/out'`,
+      ),
+      sh(`dd if=${join(fifoDir, 'out')} of=/dev/null bs=1M 2>/dev/null`),
+    ]),
+  );
+  if (sink.bytes !== size) throw new Error(`output streaming moved ${sink.bytes} bytes, expected ${size}`);
+  rows.push(
+    `| output streaming ${GIB} GiB (container → FIFO → host) | ${(size / MiB / (outOurs / 1000)).toFixed(0)} MiB/s | raw FIFO → dd ${(size / MiB / (outRaw / 1000)).toFixed(0)} MiB/s | ${(outRaw / outOurs).toFixed(2)} (≥ 0.9) |`,
+  );
+
+  // 4. stdout capture, 256 MiB.
+  const stdoutSink = new CountingSink();
+  const soOurs = await timeIt(() =>
+    dockerRun({
+      image: IMAGE,
+      pullImage: false,
+      containerArgs: ['sh', '-c', 'dd if=/dev/zero bs=1M count=256 2>/dev/null'],
+      streamConnectors: [new Connect(new ContainerStdOut(), stdoutSink)],
+    }),
+  );
+  if (stdoutSink.bytes !== 256 * MiB) throw new Error(`stdout capture got ${stdoutSink.bytes} bytes`);
+  const soRaw = await timeIt(() =>
+    sh(
+      `docker run --rm --network none ${IMAGE} sh -c 'dd if=/dev/zero bs=1M count=256 2>/dev/null' | wc -c > /dev/null`,
+    ),
+  );
+  rows.push(
+    `| stdout capture 256 MiB | ${(256 / (soOurs / 1000)).toFixed(0)} MiB/s | docker run … \\| wc -c ${(256 / (soRaw / 1000)).toFixed(0)} MiB/s | ${(soRaw / soOurs).toFixed(2)} (≥ 0.95) |`,
+  );
+
+  // 5. Peak RSS of a process streaming 1 GiB and 4 GiB into a container.
+  for (const gib of [1, 4]) {
+    const out = execFileSync(
+      process.execPath,
+      [new URL('./stream-rss.ts', import.meta.url).pathname, String(gib)],
+      { encoding: 'utf8' },
+    );
+    rows.push(`| peak RSS streaming ${gib} GiB into a container | ${out.trim()} MiB | | target < 120 MiB |`);
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+console.log('| benchmark | girder-worker | reference | ratio (target) |\n| --- | --- | --- | --- |');
+for (const row of rows) console.log(row);
+void createWriteStream;
+void pipeline;
