@@ -1,0 +1,61 @@
+// Queue overhead per run (submit → done for `true`) against an in-process run, and 100 short runs
+// at concurrency 2. Needs the app built (pnpm turbo run build --filter=girder-worker...).
+// Rerun: pnpm --filter girder-worker bench
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { executeRun, loadRunSpec, submitRun, waitForRun } from '../src/index.ts';
+
+const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
+const spec = { image: IMAGE, pullImage: false, containerArgs: ['true'] };
+const port = await new Promise<number>((resolve) => {
+  const s = createServer();
+  s.listen(0, '127.0.0.1', () => {
+    const p = (s.address() as { port: number }).port;
+    s.close(() => resolve(p));
+  });
+});
+const redis = spawn(
+  'redis-server',
+  ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+  { stdio: 'ignore' },
+);
+const url = `redis://127.0.0.1:${port}`;
+await new Promise((r) => setTimeout(r, 500));
+const cli = new URL('../dist/cli.js', import.meta.url).pathname;
+const worker = spawn(
+  process.execPath,
+  [cli, 'worker', '--redis', url, '--queue', 'bench', '--concurrency', '2'],
+  { stdio: ['ignore', 'ignore', 'pipe'] },
+);
+await new Promise<void>((resolve) =>
+  worker.stderr.on('data', (d: Buffer) => d.toString().includes('takes runs') && resolve()),
+);
+try {
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number;
+  const local: number[] = [];
+  const queued: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    let start = performance.now();
+    await executeRun(loadRunSpec(spec), { reporter: { log() {}, progress() {} } });
+    local.push(performance.now() - start);
+    start = performance.now();
+    const id = await submitRun({ redisUrl: url, queue: 'bench', spec });
+    await waitForRun(id, { redisUrl: url, queue: 'bench' });
+    queued.push(performance.now() - start);
+  }
+  const start = performance.now();
+  const ids = await Promise.all(
+    Array.from({ length: 100 }, () => submitRun({ redisUrl: url, queue: 'bench', spec })),
+  );
+  await Promise.all(ids.map((id) => waitForRun(id, { redisUrl: url, queue: 'bench', timeoutMs: 300_000 })));
+  const seconds = (performance.now() - start) / 1000;
+  console.log('| benchmark | queued | in-process | ratio |\n| --- | --- | --- | --- |');
+  console.log(
+    `| submit → done for \`true\` (median of 15) | ${median(queued).toFixed(0)} ms | ${median(local).toFixed(0)} ms | ${(median(queued) / median(local)).toFixed(2)} |`,
+  );
+  console.log(`| 100 short runs, one worker at concurrency 2 | ${(100 / seconds).toFixed(1)} runs/s | | |`);
+} finally {
+  worker.kill('SIGTERM');
+  await new Promise((r) => worker.once('close', r));
+  redis.kill('SIGTERM');
+}
