@@ -11,7 +11,9 @@ trap 'rm -f "$log"' EXIT
 status=0
 NO_COLOR=1 FORCE_COLOR=0 pnpm test 2>&1 | tee "$log" || status=$?
 # One closing line for the whole run, summed over every package's vitest summary.
-passed=$(grep -E '^\S*:?test: +Tests +' "$log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
-failed=$(grep -E '^\S*:?test: +Tests +' "$log" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+summary=$(grep -aE '^[^ ]*test: +Tests +' "$log" || true)
+count() { printf '%s\n' "$summary" | grep -oE "[0-9]+ $1" | awk '{s+=$1} END {print s+0}' || true; }
+passed=$(count passed)
+failed=$(count failed)
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"
