@@ -20,6 +20,7 @@ import { dockerRun } from '../src/index.ts';
 const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 const MiB = 1024 * 1024;
 const GIB = Number(process.env.BENCH_GIB ?? 1);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 class CountingSink extends Transform<() => Writable> {
   static readonly kind = 'CountingSink';
@@ -36,6 +37,13 @@ class CountingSink extends Transform<() => Writable> {
   toJSON(): Record<string, unknown> {
     return {};
   }
+}
+
+/** Best (shortest) of `rounds` timings: the machine is shared, so the best run is the fairest. */
+async function bestOf(rounds: number, fn: () => Promise<unknown>): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < rounds; i++) best = Math.min(best, await timeIt(fn));
+  return best;
 }
 
 async function timeIt(fn: () => Promise<unknown>): Promise<number> {
@@ -84,7 +92,7 @@ try {
   const size = GIB * 1024 * MiB;
   const file = join(dir, 'input.bin');
   execFileSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=1M', `count=${GIB * 1024}`], { stdio: 'ignore' });
-  const inOurs = await timeIt(() =>
+  const inOurs = await bestOf(ROUNDS, () =>
     dockerRun({
       image: IMAGE,
       pullImage: false,
@@ -99,7 +107,7 @@ try {
   const fifoDir = join(dir, 'fifo');
   execFileSync('mkdir', ['-p', fifoDir]);
   execFileSync('mkfifo', [join(fifoDir, 'in')]);
-  const inRaw = await timeIt(() =>
+  const inRaw = await bestOf(ROUNDS, () =>
     Promise.all([
       sh(`dd if=${file} of=${join(fifoDir, 'in')} bs=1M 2>/dev/null`),
       sh(
@@ -108,12 +116,12 @@ try {
     ]),
   );
   rows.push(
-    `| input streaming ${GIB} GiB (file → FIFO → container) | ${(size / MiB / (inOurs / 1000)).toFixed(0)} MiB/s | raw dd → FIFO ${(size / MiB / (inRaw / 1000)).toFixed(0)} MiB/s | ${(inRaw / inOurs).toFixed(2)} (≥ 0.9) |`,
+    `| input streaming ${GIB} GiB (file → FIFO → container), best of ${ROUNDS} | ${(size / MiB / (inOurs / 1000)).toFixed(0)} MiB/s | raw dd → FIFO ${(size / MiB / (inRaw / 1000)).toFixed(0)} MiB/s | ${(inRaw / inOurs).toFixed(2)} (≥ 0.9) |`,
   );
 
   // 3. Output streaming: container → FIFO → host.
   const sink = new CountingSink();
-  const outOurs = await timeIt(() =>
+  const outOurs = await bestOf(ROUNDS, () =>
     dockerRun({
       image: IMAGE,
       pullImage: false,
@@ -126,7 +134,7 @@ try {
     }),
   );
   execFileSync('mkfifo', [join(fifoDir, 'out')]);
-  const outRaw = await timeIt(() =>
+  const outRaw = await bestOf(ROUNDS, () =>
     Promise.all([
       sh(
         `docker run --rm --network none -v ${fifoDir}:/f ${IMAGE} sh -c 'dd if=/dev/zero bs=1M count=${GIB * 1024} 2>/dev/null > /f/out'`,
@@ -134,14 +142,15 @@ try {
       sh(`dd if=${join(fifoDir, 'out')} of=/dev/null bs=1M 2>/dev/null`),
     ]),
   );
-  if (sink.bytes !== size) throw new Error(`output streaming moved ${sink.bytes} bytes, expected ${size}`);
+  if (sink.bytes !== size * ROUNDS)
+    throw new Error(`output streaming moved ${sink.bytes} bytes, expected ${size}`);
   rows.push(
-    `| output streaming ${GIB} GiB (container → FIFO → host) | ${(size / MiB / (outOurs / 1000)).toFixed(0)} MiB/s | raw FIFO → dd ${(size / MiB / (outRaw / 1000)).toFixed(0)} MiB/s | ${(outRaw / outOurs).toFixed(2)} (≥ 0.9) |`,
+    `| output streaming ${GIB} GiB (container → FIFO → host), best of ${ROUNDS} | ${(size / MiB / (outOurs / 1000)).toFixed(0)} MiB/s | raw FIFO → dd ${(size / MiB / (outRaw / 1000)).toFixed(0)} MiB/s | ${(outRaw / outOurs).toFixed(2)} (≥ 0.9) |`,
   );
 
   // 4. stdout capture, 256 MiB.
   const stdoutSink = new CountingSink();
-  const soOurs = await timeIt(() =>
+  const soOurs = await bestOf(ROUNDS, () =>
     dockerRun({
       image: IMAGE,
       pullImage: false,
@@ -149,14 +158,15 @@ try {
       streamConnectors: [new Connect(new ContainerStdOut(), stdoutSink)],
     }),
   );
-  if (stdoutSink.bytes !== 256 * MiB) throw new Error(`stdout capture got ${stdoutSink.bytes} bytes`);
-  const soRaw = await timeIt(() =>
+  if (stdoutSink.bytes !== 256 * MiB * ROUNDS)
+    throw new Error(`stdout capture got ${stdoutSink.bytes} bytes`);
+  const soRaw = await bestOf(ROUNDS, () =>
     sh(
       `docker run --rm --network none ${IMAGE} sh -c 'dd if=/dev/zero bs=1M count=256 2>/dev/null' | wc -c > /dev/null`,
     ),
   );
   rows.push(
-    `| stdout capture 256 MiB | ${(256 / (soOurs / 1000)).toFixed(0)} MiB/s | docker run … \\| wc -c ${(256 / (soRaw / 1000)).toFixed(0)} MiB/s | ${(soRaw / soOurs).toFixed(2)} (≥ 0.95) |`,
+    `| stdout capture 256 MiB, best of ${ROUNDS} | ${(256 / (soOurs / 1000)).toFixed(0)} MiB/s | docker run … \\| wc -c ${(256 / (soRaw / 1000)).toFixed(0)} MiB/s | ${(soRaw / soOurs).toFixed(2)} (≥ 0.95) |`,
   );
 
   // 5. Peak RSS of a process streaming 1 GiB and 4 GiB into a container.

@@ -4,20 +4,21 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGirderTestServer } from '@girder-worker/girder-test-server';
+import { startGirderTestServerProcess } from '@girder-worker/girder-test-server';
 import { GirderClient } from '../src/index.ts';
 
 const MiB = 1024 * 1024;
 const size = Number(process.env.BENCH_MIB ?? 1024) * MiB;
 const dir = await mkdtemp(join(tmpdir(), 'gw-client-bench-'));
-const server = await startGirderTestServer({ checksums: false });
+// The server runs in its own process, as a real Girder would: client and server do not share a loop.
+const server = await startGirderTestServerProcess();
 try {
   const file = join(dir, 'data.bin');
   execFileSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=1M', `count=${size / MiB}`], { stdio: 'ignore' });
-  const client = new GirderClient({ apiUrl: server.apiUrl, token: server.admin.token });
+  const client = new GirderClient({ apiUrl: server.apiUrl, token: server.token });
   let start = performance.now();
   const uploaded = await client.uploadFile(
-    { parentType: 'folder', parentId: server.admin.privateFolderId, name: 'data.bin' },
+    { parentType: 'folder', parentId: server.privateFolderId, name: 'data.bin' },
     file,
   );
   const uploadMs = performance.now() - start;
@@ -37,7 +38,7 @@ try {
         '-o',
         '/dev/null',
         '-H',
-        `Girder-Token: ${server.admin.token}`,
+        `Girder-Token: ${server.token}`,
         `${server.apiUrl}/file/${uploaded._id}/download`,
       ]);
       child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`curl exited ${code}`))));

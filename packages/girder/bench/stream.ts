@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerRun } from '@girder-worker/docker';
 import { GirderClient } from '@girder-worker/girder-client';
-import { startGirderTestServer } from '@girder-worker/girder-test-server';
+import { startGirderTestServerProcess } from '@girder-worker/girder-test-server';
 import { Connect, NamedInputPipe } from '@girder-worker/pipes';
 import { Services } from '@girder-worker/transforms';
 import { GirderFileIdToStream } from '../src/index.ts';
@@ -15,7 +15,8 @@ const MiB = 1024 * 1024;
 const size = Number(process.env.BENCH_MIB ?? 1024) * MiB;
 const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 const dir = await mkdtemp(join(tmpdir(), 'gw-girder-bench-'));
-const server = await startGirderTestServer({ checksums: false });
+// The server runs in its own process, as a real Girder would.
+const server = await startGirderTestServerProcess();
 const sh = (command: string) =>
   new Promise<void>((resolve, reject) => {
     const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -24,9 +25,11 @@ const sh = (command: string) =>
 try {
   const file = join(dir, 'data.bin');
   execFileSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=1M', `count=${size / MiB}`], { stdio: 'ignore' });
-  const item = server.createItem({ folderId: server.admin.privateFolderId, name: 'data.bin' });
-  const girderFile = await server.createFile({ itemId: item._id, name: 'data.bin', data: { path: file } });
-  const client = new GirderClient({ apiUrl: server.apiUrl, token: server.admin.token });
+  const client = new GirderClient({ apiUrl: server.apiUrl, token: server.token });
+  const girderFile = await client.uploadFile(
+    { parentType: 'folder', parentId: server.privateFolderId, name: 'data.bin' },
+    file,
+  );
   const rounds = 3;
   const ours: number[] = [];
   const raw: number[] = [];
@@ -49,7 +52,7 @@ try {
     start = performance.now();
     await Promise.all([
       sh(
-        `curl -sf -H 'Girder-Token: ${server.admin.token}' -o ${join(dir, 'fifo', 'in')} ${server.apiUrl}/file/${girderFile._id}/download`,
+        `curl -sf -H 'Girder-Token: ${server.token}' -o ${join(dir, 'fifo', 'in')} ${server.apiUrl}/file/${girderFile._id}/download`,
       ),
       sh(
         `docker run --rm --network none -v ${join(dir, 'fifo')}:/f ${IMAGE} sh -c 'dd if=/f/in of=/dev/null bs=1M 2>/dev/null'`,

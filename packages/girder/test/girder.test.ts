@@ -84,7 +84,7 @@ describe('Girder data into containers', () => {
     expect(out.stdout[1]).toBe('hello from girder');
   });
 
-  it('streams a file through a named pipe, byte-exact, surviving a cut connection', async () => {
+  it('streams a file through a named pipe, byte-exact, surviving a cut connection and a 503', async () => {
     const dir = await makeTempDir();
     const expected = await writeRandomFile(join(dir, 'data.bin'), 64 * MiB);
     const item = server.createItem({ folderId: server.admin.privateFolderId, name: 'data.bin' });
@@ -93,7 +93,9 @@ describe('Girder data into containers', () => {
       name: 'data.bin',
       data: { path: join(dir, 'data.bin') },
     });
+    // The connection drops after 10 MiB, and the first resume is answered 503: both are survived.
     server.faults.cutDownload({ afterBytes: 10 * MiB });
+    server.faults.failNext({ method: 'GET', path: /\/download$/, status: 503, after: 1 });
     const out = lines();
     await dockerRun({
       ...base,
@@ -107,6 +109,8 @@ describe('Girder data into containers', () => {
       ],
     });
     expect(out.stdout).toEqual([`${expected}  -`]);
+    const downloads = server.requests.filter((r) => r.path.endsWith('/download')).map((r) => r.status);
+    expect(downloads).toEqual([200, 503, 206]);
   });
 
   it('downloads an item with three files and the container lists them', async () => {

@@ -16,5 +16,6 @@ export type {
 } from './models.ts';
 export { AccessType } from './models.ts';
 export { isObjectId } from './object-id.ts';
+export { type GirderTestServerProcess, startGirderTestServerProcess } from './process.ts';
 export type { AdminCredentials, CreatedUser, GirderTestServer, GirderTestServerOptions } from './server.ts';
 export { startGirderTestServer } from './server.ts';
