@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import manifest from '../package.json' with { type: 'json' };
 
 /** The labels every container started by dockerRun carries, so orphans can be found. */
 export const LABELS: {
@@ -16,7 +17,7 @@ export const LABELS: {
 } as const);
 
 /** This package's version, written on every container. */
-export const PACKAGE_VERSION = '0.1.0';
+export const PACKAGE_VERSION: string = manifest.version;
 
 /** The worker id of this process: `GW_WORKER_ID`, else `<hostname>-<pid>`. */
 export function defaultWorkerId(): string {
