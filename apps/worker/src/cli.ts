@@ -2,73 +2,66 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { isDockerRunError, isImageNotFoundError } from '@girder-worker/docker';
-import { isSpecValidationError, type Logger, type Reporter } from '@girder-worker/transforms';
+import { isSpecValidationError } from '@girder-worker/transforms';
 import { Command, CommanderError, Option } from 'commander';
+import { cancelRun, getRunStatus, submitRun, waitForRun } from './client.ts';
+import {
+  BadInputError,
+  isBadInputError,
+  isRunCancelledError,
+  isRunFailedError,
+  isRunNotFoundError,
+  RunCancelledError,
+  RunNotFoundError,
+} from './errors.ts';
 import { executeRun } from './execute.ts';
 import { specFromFlags } from './flags.ts';
-import { cancelRun, createWorker, DEFAULT_QUEUE, getRunStatus, submitRun, waitForRun } from './queue.ts';
-import { loadRunSpec } from './spec.ts';
+import { DEFAULT_QUEUE } from './queue-common.ts';
+import { loadRunSpec, resolveSpecPaths } from './spec.ts';
+import { stderrLogger, terminalOutput } from './terminal.ts';
+import { createWorker } from './worker.ts';
 
 /** Exit codes: 0 ok, 1 the container (or run) failed, 2 bad input, 130 cancelled. */
 const EXIT = { ok: 0, failed: 1, badInput: 2, cancelled: 130 } as const;
 
-class CancelledError extends Error {
-  override name = 'CancelledError';
-}
-
-function stderrLogger(verbose: boolean): Logger {
-  const write = (level: string) => (message: string, context?: Record<string, unknown>) => {
-    if (!verbose && level === 'debug') return;
-    const extra = context && Object.keys(context).length > 0 ? ` ${JSON.stringify(context)}` : '';
-    process.stderr.write(`girder-worker ${level}: ${message}${extra}\n`);
-  };
-  return {
-    debug: write('debug'),
-    info: verbose ? write('info') : () => {},
-    warn: write('warn'),
-    error: write('error'),
-  };
-}
-
-/** Container output to the terminal; progress as one updating line on a TTY. */
-function terminalReporter(json: boolean): Reporter {
-  const out = json ? process.stderr : process.stdout;
-  return {
-    log: (line, source) => (source === 'stderr' ? process.stderr : out).write(`${line}\n`),
-    progress: (p) => {
-      if (!process.stderr.isTTY || json) return;
-      const pct = p.total ? ` ${Math.round(((p.current ?? 0) / p.total) * 100)}%` : '';
-      process.stderr.write(`\r\x1b[2Kprogress${pct}${p.message ? ` ${p.message}` : ''}`);
-    },
-  };
-}
-
 async function readSpec(source: string): Promise<{ json: unknown; baseDir: string }> {
-  const text =
-    source === '-'
-      ? await new Response(process.stdin as unknown as ReadableStream).text()
-      : await readFile(source, 'utf8');
+  let text: string;
+  try {
+    text =
+      source === '-'
+        ? await new Response(process.stdin as unknown as ReadableStream).text()
+        : await readFile(source, 'utf8');
+  } catch (error) {
+    throw new BadInputError(source, `cannot read the spec: ${(error as Error).message}`, { cause: error });
+  }
   try {
     return { json: JSON.parse(text), baseDir: source === '-' ? process.cwd() : dirname(resolve(source)) };
   } catch (error) {
-    throw Object.assign(new Error(`${source}: not valid JSON: ${(error as Error).message}`), {
-      badInput: true,
-    });
+    throw new BadInputError(
+      source === '-' ? 'stdin' : source,
+      `not valid JSON: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
 function exitCodeOf(error: unknown): number {
-  if (error instanceof CancelledError) return EXIT.cancelled;
-  if (isSpecValidationError(error) || (error as { badInput?: boolean })?.badInput) return EXIT.badInput;
+  if (isRunCancelledError(error)) return EXIT.cancelled;
+  if (isSpecValidationError(error) || isBadInputError(error) || isRunNotFoundError(error))
+    return EXIT.badInput;
   return EXIT.failed;
 }
 
 function report(error: unknown): void {
-  if (error instanceof CancelledError)
-    process.stderr.write('girder-worker: cancelled; the container was stopped and everything cleaned up\n');
+  if (isRunCancelledError(error))
+    process.stderr.write(
+      `girder-worker: ${error.message}; the container was stopped and everything cleaned up\n`,
+    );
   else if (isSpecValidationError(error))
     process.stderr.write(`girder-worker: invalid run spec: ${error.message}\n`);
-  else if (isDockerRunError(error) || isImageNotFoundError(error))
+  else if (isDockerRunError(error) || isImageNotFoundError(error) || isRunFailedError(error))
     process.stderr.write(`girder-worker: ${(error as Error).message}\n`);
   else process.stderr.write(`girder-worker: ${error instanceof Error ? error.message : String(error)}\n`);
 }
@@ -135,40 +128,55 @@ program
       } else if (specPath) {
         ({ json, baseDir } = await readSpec(specPath));
       } else {
-        throw Object.assign(new Error('give a spec file (or -), or --image with arguments'), {
-          badInput: true,
-        });
+        throw new BadInputError(
+          'spec',
+          'give a spec file (or - for stdin), or --image with arguments after --',
+        );
       }
+      if (!(flags.stopGraceMs >= 0)) throw new BadInputError('--stop-grace-ms', 'expected an integer >= 0');
       const spec = loadRunSpec(json, { baseDir });
       const controller = new AbortController();
       let interrupted = 0;
-      const onSignal = (): void => {
+      const onSignal = (signal: NodeJS.Signals): void => {
         interrupted++;
         if (interrupted > 1) process.exit(EXIT.cancelled);
-        process.stderr.write('\ngirder-worker: cancelling…\n');
-        controller.abort(new CancelledError('cancelled by signal'));
+        process.stderr.write(`\ngirder-worker: ${signal}: cancelling (again to quit at once)…\n`);
+        controller.abort(new RunCancelledError(`${signal} received`));
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      const output = terminalOutput({ json: Boolean(flags.json) });
       const started = Date.now();
       try {
         const result = await executeRun(spec, {
           signal: controller.signal,
-          reporter: terminalReporter(Boolean(flags.json)),
+          reporter: output.reporter,
+          onEvent: output.onEvent,
           logger: stderrLogger(Boolean(flags.verbose)),
           stopGraceMs: flags.stopGraceMs,
           ...(process.env.GIRDER_TOKEN ? { girderToken: process.env.GIRDER_TOKEN } : {}),
-          onEvent: (event) => {
-            if (event.type === 'stream' && !flags.json)
-              process.stderr.write(`girder-worker: ${event.name} moved ${event.bytes} bytes\n`);
-          },
         });
+        output.done();
         const durationMs = Date.now() - started;
-        if (flags.json) process.stdout.write(`${JSON.stringify({ ...result, durationMs })}\n`);
-        else
+        if (flags.json) {
+          const { exitCode, containerId, results } = result;
+          process.stdout.write(`${JSON.stringify({ exitCode, containerId, durationMs, results })}\n`);
+        } else {
           process.stderr.write(
             `girder-worker: container ${result.containerId.slice(0, 12)} of ${spec.options.image} exited with code 0 in ${(durationMs / 1000).toFixed(2)} s\n`,
           );
+          for (const [i, value] of result.results.entries()) {
+            const shown = typeof value === 'string' ? value : JSON.stringify(value);
+            process.stderr.write(`girder-worker: result ${i}: ${shown}\n`);
+          }
+        }
+      } catch (error) {
+        output.done();
+        if (controller.signal.aborted && !isRunCancelledError(error))
+          throw new RunCancelledError(String(controller.signal.reason?.message ?? 'signal'), {
+            cause: error,
+          });
+        throw error;
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -199,6 +207,12 @@ program
     (v) => Number.parseInt(v, 10),
     60_000,
   )
+  .option(
+    '--stop-grace-ms <ms>',
+    'on cancel, wait this long after SIGTERM before killing a container',
+    (v) => Number.parseInt(v, 10),
+    10_000,
+  )
   .option('--verbose', 'log what the worker does')
   .action(
     async (flags: {
@@ -211,8 +225,6 @@ program
       stopGraceMs: number;
       verbose?: boolean;
     }) => {
-      if (!(flags.concurrency >= 1))
-        throw Object.assign(new Error('--concurrency: expected an integer >= 1'), { badInput: true });
       const logger = stderrLogger(Boolean(flags.verbose));
       const worker = await createWorker({
         redisUrl: flags.redis,
@@ -220,7 +232,6 @@ program
         concurrency: flags.concurrency,
         logger,
         lockDurationMs: flags.lockDurationMs,
-        stalledIntervalMs: Math.max(1000, Math.floor(flags.lockDurationMs / 2)),
         reapIntervalMs: flags.reapIntervalMs,
         stopGraceMs: flags.stopGraceMs,
         onLine: (runId, line, source) =>
@@ -229,15 +240,24 @@ program
       process.stderr.write(
         `girder-worker: worker ${worker.id} takes runs from queue ${flags.queue} (concurrency ${flags.concurrency})\n`,
       );
-      await new Promise<void>((done) => {
-        const stop = (cancel: boolean) => () => {
+      await new Promise<void>((done, fail) => {
+        let stopping = false;
+        const stop = (signal: NodeJS.Signals): void => {
+          if (stopping) {
+            // A second signal: do not wait for running runs.
+            process.stderr.write(`girder-worker: ${signal} again: cancelling running runs\n`);
+            worker.bullmq.cancelAllJobs(`worker got ${signal} twice`);
+            return;
+          }
+          stopping = true;
+          const cancel = signal === 'SIGINT' || flags.onSigterm === 'cancel';
           process.stderr.write(
-            `girder-worker: stopping (${cancel ? 'cancelling' : 'finishing'} running runs)\n`,
+            `girder-worker: ${signal}: no new runs; ${cancel ? 'cancelling' : 'finishing'} running runs\n`,
           );
-          void worker.close({ cancel }).then(done);
+          worker.close({ cancel }).then(done, fail);
         };
-        process.once('SIGTERM', stop(flags.onSigterm === 'cancel'));
-        process.once('SIGINT', stop(true));
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
       });
     },
   );
@@ -253,20 +273,30 @@ program
   .action(
     async (specPath: string, flags: { redis: string; queue: string; wait?: boolean; json?: boolean }) => {
       const { json, baseDir } = await readSpec(specPath);
-      const spec = loadRunSpec(json, { baseDir });
-      void spec;
-      const resolved = JSON.parse(JSON.stringify(json, (_k, v) => v));
+      // Relative host paths are taken from the spec's directory here, not the worker's.
       const id = await submitRun({
         redisUrl: flags.redis,
         queue: flags.queue,
-        spec: absolutize(resolved, baseDir),
+        spec: resolveSpecPaths(json, baseDir),
         ...(process.env.GIRDER_TOKEN ? { girderToken: process.env.GIRDER_TOKEN } : {}),
       });
       if (!flags.wait) {
         process.stdout.write(flags.json ? `${JSON.stringify({ id })}\n` : `${id}\n`);
         return;
       }
-      const result = await waitForRun(id, { redisUrl: flags.redis, queue: flags.queue });
+      const controller = new AbortController();
+      const stopWaiting = (): void =>
+        controller.abort(
+          new RunCancelledError(
+            `stopped waiting for run ${id} (it goes on; cancel it with: girder-worker cancel ${id})`,
+          ),
+        );
+      process.once('SIGINT', stopWaiting);
+      const result = await waitForRun(id, {
+        redisUrl: flags.redis,
+        queue: flags.queue,
+        signal: controller.signal,
+      }).finally(() => process.off('SIGINT', stopWaiting));
       process.stdout.write(
         flags.json
           ? `${JSON.stringify({ id, ...result })}\n`
@@ -283,7 +313,7 @@ program
   .option('--queue <name>', 'queue name', DEFAULT_QUEUE)
   .action(async (id: string, flags: { redis: string; queue: string }) => {
     const status = await getRunStatus(id, { redisUrl: flags.redis, queue: flags.queue });
-    if (!status) throw Object.assign(new Error(`no run with id ${id}`), { badInput: true });
+    if (!status) throw new RunNotFoundError(id, flags.queue);
     process.stdout.write(`${JSON.stringify(status)}\n`);
   });
 
@@ -301,21 +331,6 @@ program
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-/** Host paths relative to the spec file become absolute before the spec travels to a worker. */
-function absolutize(json: unknown, baseDir: string): unknown {
-  return JSON.parse(JSON.stringify(json), function (this: Record<string, unknown>, key, value) {
-    if (
-      typeof value === 'string' &&
-      typeof this.$transform === 'string' &&
-      ['hostPath', 'hostDir', 'path'].includes(key) &&
-      !value.startsWith('/')
-    ) {
-      return resolve(baseDir, value);
-    }
-    return value;
-  });
 }
 
 try {

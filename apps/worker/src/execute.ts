@@ -7,9 +7,9 @@ import type { RunSpec } from './spec.ts';
 
 /** Options of {@link executeRun}. */
 export interface ExecuteOptions {
-  /** Cancels the run. */
+  /** Cancels the run: the container is stopped (then killed after `stopGraceMs`), everything cleaned. */
   signal?: AbortSignal;
-  /** Container output and progress (without a Girder job). */
+  /** Container output lines and progress. @default the container's output to this process's stdout/stderr */
   reporter?: Reporter;
   /** @default silent */
   logger?: Logger;
@@ -17,20 +17,31 @@ export interface ExecuteOptions {
   docker?: Docker;
   /** Girder token for the run's `girder` (never logged or stored). */
   girderToken?: string;
-  /** Pull, created, started, exited, stream events. */
+  /** Called on pull progress, created, started, exited, stream bytes, cancelled. */
   onEvent?: (event: DockerRunEvent) => void;
-  /** Run id (container labels). */
+  /** Run id (container labels). @default a random UUID */
   runId?: string;
-  /** Worker id (container labels). */
+  /** Worker id (container labels; orphans are found by it). @default GW_WORKER_ID, else `<hostname>-<pid>` */
   workerId?: string;
   /** Grace between stop and kill when cancelled. @default 10000 */
   stopGraceMs?: number;
 }
 
 /**
- * Runs one spec with dockerRun. When the spec names a Girder, the run gets a Girder client
- * (service `girder`); when it names a Girder job, a JobManager keeps the job in step (status, log,
- * progress, cancel from Girder) and receives the container's output.
+ * Runs one spec in this process with `dockerRun` (the embedded default: no broker). When the spec
+ * names a Girder, the run gets a Girder client (service `girder`); when it names a Girder job, a
+ * JobManager keeps the job in step (RUNNING → SUCCESS/ERROR/CANCELED, log lines, progress, cancel
+ * from Girder) and also gets the container's output.
+ *
+ * @param spec - a spec from {@link loadRunSpec}
+ * @param options - signal, reporter, logger, Docker client, Girder token, ids
+ * @returns dockerRun's result (exit code 0, container id, result-hook values)
+ * @throws `DockerRunError` when the container exits non-zero; the signal's reason when cancelled
+ * @example
+ * ```ts
+ * const spec = loadRunSpec(JSON.parse(await readFile('spec.json', 'utf8')), { baseDir: '.' });
+ * const { containerId, results } = await executeRun(spec, { signal: AbortSignal.timeout(60_000) });
+ * ```
  */
 export async function executeRun(spec: RunSpec, options: ExecuteOptions = {}): Promise<DockerRunResult> {
   const logger = options.logger ?? silentLogger;

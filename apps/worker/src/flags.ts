@@ -3,11 +3,17 @@ import { SpecValidationError } from '@girder-worker/transforms';
 
 /** What the `run` flags shorthand gives. */
 export interface RunFlags {
+  /** The image to run. */
   image: string;
+  /** `host:container[:ro|rw]` directories to mount; a relative host path is taken from `cwd`. */
   volume?: string[];
+  /** `NAME=path`: the host file streams into named pipe NAME. */
   input?: string[];
+  /** `NAME=path`: named pipe NAME streams into the host file. */
   output?: string[];
+  /** `K=V` environment variables. */
   env?: string[];
+  /** Pull the image first. @default true */
   pull?: boolean;
 }
 
@@ -23,6 +29,12 @@ function pair(value: string, flag: string, index: number): [string, string] {
  * `--input NAME=path` (the file streams into a named pipe NAME), `--output NAME=path` (a named
  * pipe NAME streams into the file), `--env K=V`; each `{NAME}` in the arguments becomes that
  * pipe's container path.
+ *
+ * @param flags - the parsed flags
+ * @param args - the container arguments (after `--`)
+ * @param cwd - directory relative host paths are taken from @default process.cwd()
+ * @returns the spec as JSON, ready for {@link loadRunSpec} or a queue
+ * @throws `SpecValidationError` naming the flag (e.g. `--volume[0]`)
  */
 export function specFromFlags(
   flags: RunFlags,

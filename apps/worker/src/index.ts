@@ -1,18 +1,40 @@
+export {
+  CANCELLED_PREFIX,
+  type CancelOutcome,
+  cancelRun,
+  getRunStatus,
+  type RunStatus,
+  type SubmitOptions,
+  submitRun,
+  type WaitOptions,
+  waitForRun,
+} from './client.ts';
+export {
+  BadInputError,
+  isBadInputError,
+  isRunCancelledError,
+  isRunFailedError,
+  isRunNotFoundError,
+  RunCancelledError,
+  RunFailedError,
+  RunNotFoundError,
+} from './errors.ts';
 export { type ExecuteOptions, executeRun } from './execute.ts';
 export { type RunFlags, specFromFlags } from './flags.ts';
 export {
-  cancelRun,
-  createWorker,
   DEFAULT_QUEUE,
-  getRunStatus,
+  type GirderJobReference,
   type QueueConnection,
   type RunJobData,
   type RunJobResult,
-  type RunStatus,
-  type RunWorker,
-  type SubmitOptions,
-  submitRun,
-  type WorkerOptions,
-  waitForRun,
-} from './queue.ts';
-export { type GirderRunInfo, loadRunSpec, type RunSpec, registry } from './spec.ts';
+} from './queue-common.ts';
+export {
+  type GirderRunInfo,
+  type LoadRunSpecOptions,
+  loadRunSpec,
+  parseGirderInfo,
+  type RunSpec,
+  registry,
+  resolveSpecPaths,
+} from './spec.ts';
+export { createWorker, type RunWorker, type WorkerOptions } from './worker.ts';

@@ -10,7 +10,7 @@ import {
   type TransformRegistry,
 } from '@girder-worker/transforms';
 
-/** Every transform kind a run spec may use: core, pipes and Girder. */
+/** Every transform kind a run spec may use: core (transforms), pipes and Girder. */
 export const registry: TransformRegistry = createRegistry(pipesKinds, girderKinds);
 
 /** The Girder side of a run: where to report and whose data to use. The token never sits in a spec. */
@@ -62,67 +62,102 @@ const SPEC_FIELDS = new Set([
 ]);
 
 /** Host-path fields of transforms that may be given relative to the spec file. */
-const HOST_PATH_FIELDS = ['hostPath', 'hostDir', 'path'];
+const HOST_PATH_FIELDS: ReadonlySet<string> = new Set(['hostPath', 'hostDir', 'path']);
 
-function resolveHostPaths(value: unknown, baseDir: string): unknown {
-  if (Array.isArray(value)) return value.map((v) => resolveHostPaths(v, baseDir));
-  if (!isPlainObject(value)) return value;
+/**
+ * Makes the relative host paths of a spec's transforms (`hostPath`, `hostDir`, `path` of any
+ * `{"$transform": …}` object) absolute against `baseDir`; everything else is copied as is. Done
+ * before a spec travels to a worker, whose working directory is elsewhere.
+ *
+ * @param json - the run spec as JSON
+ * @param baseDir - the directory relative paths are taken from (the spec file's directory)
+ * @returns a copy of the spec with absolute host paths
+ */
+export function resolveSpecPaths(json: unknown, baseDir: string): unknown {
+  if (Array.isArray(json)) return json.map((v) => resolveSpecPaths(v, baseDir));
+  if (!isPlainObject(json)) return json;
+  const isTransform = typeof json.$transform === 'string';
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
+  for (const [key, v] of Object.entries(json)) {
     out[key] =
-      typeof value.$transform === 'string' &&
-      HOST_PATH_FIELDS.includes(key) &&
-      typeof v === 'string' &&
-      v !== '' &&
-      !isAbsolute(v)
+      isTransform && HOST_PATH_FIELDS.has(key) && typeof v === 'string' && v !== '' && !isAbsolute(v)
         ? resolve(baseDir, v)
-        : resolveHostPaths(v, baseDir);
+        : resolveSpecPaths(v, baseDir);
   }
   return out;
 }
 
 /**
- * Validates and revives a run spec (plain JSON, transforms as `{"$transform": …}`). Host paths of
- * transforms (`hostPath`, `hostDir`, `path`) given relative are resolved against `baseDir`
- * (the spec file's directory). Unknown fields are refused, so a typo cannot pass silently.
- *
+ * Validates the Girder part of a run (from a spec's `girder` or a queued job's data).
+ * @param value - `{ apiUrl, jobId? }`
+ * @param field - its JSON path, for errors
+ * @returns the validated info
  * @throws {@link SpecValidationError} naming the field
  */
-export function loadRunSpec(json: unknown, options: { baseDir?: string } = {}): RunSpec {
+export function parseGirderInfo(value: unknown, field: string): GirderRunInfo {
+  if (!isPlainObject(value) || typeof value.apiUrl !== 'string' || !/^https?:\/\//.test(value.apiUrl)) {
+    throw new SpecValidationError(
+      `${field}.apiUrl`,
+      'an http(s) URL of the Girder API',
+      isPlainObject(value) ? value.apiUrl : value,
+    );
+  }
+  if (
+    value.jobId !== undefined &&
+    (typeof value.jobId !== 'string' || !/^[0-9a-f]{24}$/i.test(value.jobId))
+  ) {
+    throw new SpecValidationError(`${field}.jobId`, 'a Girder id (24 hex digits)', value.jobId);
+  }
+  return { apiUrl: value.apiUrl, ...(typeof value.jobId === 'string' ? { jobId: value.jobId } : {}) };
+}
+
+/** Options of {@link loadRunSpec}. */
+export interface LoadRunSpecOptions {
+  /**
+   * Directory that relative host paths of transforms are resolved against.
+   * @default process.cwd()
+   */
+  baseDir?: string;
+}
+
+/**
+ * Validates and revives a run spec (plain JSON, transforms as `{"$transform": …}`) with every
+ * kind registered (core, pipes, Girder). Host paths of transforms (`hostPath`, `hostDir`, `path`)
+ * given relative are resolved against `baseDir` (the spec file's directory). Unknown fields are
+ * refused, so a typo cannot pass silently. Nothing runs and nothing is created.
+ *
+ * @param json - the parsed spec
+ * @param options - `baseDir`
+ * @returns dockerRun's options with live transforms, and the spec's Girder, if any
+ * @throws {@link SpecValidationError} naming the field (its JSON path), the expectation and what came
+ * @example
+ * ```ts
+ * const spec = loadRunSpec({
+ *   image: 'girder-worker-test/busybox:latest',
+ *   pullImage: false,
+ *   containerArgs: ['cat', { $transform: 'Connect',
+ *     input: { $transform: 'HostFileSource', path: 'in.txt' },
+ *     output: { $transform: 'NamedInputPipe', name: 'in' } }],
+ * }, { baseDir: '/data' });
+ * await executeRun(spec);
+ * ```
+ */
+export function loadRunSpec(json: unknown, options: LoadRunSpecOptions = {}): RunSpec {
   if (!isPlainObject(json)) throw new SpecValidationError('', 'a run spec object', json);
   for (const key of Object.keys(json)) {
     if (!SPEC_FIELDS.has(key))
       throw new SpecValidationError(key, `a known field (${[...SPEC_FIELDS].join(', ')})`, key);
   }
   const { girder, ...rest } = json;
-  let girderInfo: GirderRunInfo | undefined;
-  if (girder !== undefined) {
-    if (!isPlainObject(girder) || typeof girder.apiUrl !== 'string' || !/^https?:\/\//.test(girder.apiUrl)) {
-      throw new SpecValidationError(
-        'girder.apiUrl',
-        'an http(s) URL of the Girder API',
-        isPlainObject(girder) ? girder.apiUrl : girder,
-      );
-    }
-    if ('token' in girder)
-      throw new SpecValidationError(
-        'girder.token',
-        'no token in a spec (pass GIRDER_TOKEN or job data)',
-        '(hidden)',
-      );
-    if (
-      girder.jobId !== undefined &&
-      (typeof girder.jobId !== 'string' || !/^[0-9a-f]{24}$/i.test(girder.jobId))
-    ) {
-      throw new SpecValidationError('girder.jobId', 'a Girder id (24 hex digits)', girder.jobId);
-    }
-    girderInfo = {
-      apiUrl: girder.apiUrl,
-      ...(typeof girder.jobId === 'string' ? { jobId: girder.jobId } : {}),
-    };
-  }
+  if (isPlainObject(girder) && 'token' in girder)
+    throw new SpecValidationError(
+      'girder.token',
+      'no token in a spec (pass GIRDER_TOKEN, or girderToken at submit)',
+      '(hidden)',
+    );
+  const girderInfo = girder === undefined ? undefined : parseGirderInfo(girder, 'girder');
   const revived = revive(
-    resolveHostPaths(rest, options.baseDir ?? process.cwd()),
+    resolveSpecPaths(rest, options.baseDir ?? process.cwd()),
     registry,
   ) as RunSpec['options'];
   if (typeof revived.image !== 'string' || revived.image === '')

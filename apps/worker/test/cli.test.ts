@@ -30,6 +30,8 @@ describe('girder-worker run', () => {
     expect(result.stdout).toContain('hottest: st01,01,27.50');
     expect(await readFile(join(dir, 'output', 'summary.txt'), 'utf8')).toContain('rows: 2');
     expect(result.stderr).toMatch(/exited with code 0/);
+    expect(result.stderr).toContain(`result 0: ${join(dir, 'output', 'summary.txt')}\n`);
+    expect(result.stderr).toMatch(/stream Connect\(.*\) moved 55 B/);
   });
 
   it('reads a spec from stdin and prints one JSON result with --json', async () => {
@@ -38,6 +40,8 @@ describe('girder-worker run', () => {
     expect(result.code).toBe(0);
     const printed = JSON.parse(result.stdout);
     expect(printed).toMatchObject({ exitCode: 0, results: [] });
+    expect(printed.containerId).toMatch(/^[0-9a-f]{64}$/);
+    expect(printed.durationMs).toBeGreaterThan(0);
     expect(result.stderr).toContain('from stdin');
   });
 

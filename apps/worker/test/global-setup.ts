@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The CLI tests spawn the built app (and it imports the built packages): build them once (turbo cache). */

@@ -87,6 +87,7 @@ export async function startRedis(): Promise<{ url: string; stop: () => Promise<v
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
       });
+      client.on('error', () => {}); // refused until redis-server listens: expected while polling
       try {
         await client.connect();
         return (await client.ping()) === 'PONG';

@@ -1,9 +1,11 @@
+import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { startGirderTestServer } from '@girder-worker/girder-test-server';
-import { TEST_IMAGE, testDocker } from '@girder-worker/test-helpers';
+import { makeTempDir, TEST_IMAGE, testDocker } from '@girder-worker/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelRun, getRunStatus, submitRun, waitForRun } from '../src/index.ts';
-import { startCli, startRedis, until } from './helpers.ts';
+import { runCli, startCli, startRedis, until } from './helpers.ts';
 
 let redis: Awaited<ReturnType<typeof startRedis>>;
 let queueCounter = 0;
@@ -44,6 +46,8 @@ function startWorkers(queue: string, count: number, extra: string[] = []) {
       '3000',
       '--reap-interval-ms',
       '1000',
+      '--stop-grace-ms',
+      '500',
       ...extra,
     ]),
   );
@@ -155,6 +159,59 @@ describe('girder-worker worker (BullMQ on a real Redis)', () => {
     }
   });
 
+  it('submits, waits, shows status and cancels through the CLI', async () => {
+    const queue = `cli-${++queueCounter}`;
+    const dir = await makeTempDir();
+    await writeFile(join(dir, 'in.txt'), 'queued input\n');
+    await writeFile(
+      join(dir, 'spec.json'),
+      JSON.stringify(
+        spec([
+          'cat',
+          {
+            $transform: 'Connect',
+            input: { $transform: 'HostFileSource', path: 'in.txt' },
+            output: { $transform: 'NamedInputPipe', name: 'in' },
+          },
+        ]),
+      ),
+    );
+    const bad = await runCli(['submit', '-', '--redis', redis.url, '--queue', queue], {
+      input: JSON.stringify({ image: TEST_IMAGE, containerArgs: ['cat', { $transform: 'NoSuchKind' }] }),
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('containerArgs[1]');
+    const workers = startWorkers(queue, 1);
+    try {
+      // The worker runs elsewhere: the relative path is taken from the spec's directory at submit.
+      const submitted = await runCli([
+        'submit',
+        join(dir, 'spec.json'),
+        '--redis',
+        redis.url,
+        '--queue',
+        queue,
+        '--wait',
+        '--json',
+      ]);
+      expect(submitted.code).toBe(0);
+      const { id, exitCode, worker } = JSON.parse(submitted.stdout);
+      expect(exitCode).toBe(0);
+      expect(worker).toContain(String(workers[0]?.pid));
+      expect(workers[0]?.output()).toContain(`[${id}] queued input\n`);
+      const status = await runCli(['status', id, '--redis', redis.url, '--queue', queue]);
+      expect(status.code).toBe(0);
+      expect(JSON.parse(status.stdout)).toMatchObject({ id, state: 'completed', attemptsMade: 1 });
+      const finished = await runCli(['cancel', id, '--redis', redis.url, '--queue', queue]);
+      expect(finished.stdout).toBe('finished\n');
+      const unknown = await runCli(['status', 'no-such-run', '--redis', redis.url, '--queue', queue]);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain(`no run with id no-such-run in queue '${queue}'`);
+    } finally {
+      await stopAll(workers);
+    }
+  });
+
   it('reports a Girder-backed run to its job: [RUNNING, SUCCESS], log lines and progress', async () => {
     const server = await startGirderTestServer();
     const queue = `girder-${++queueCounter}`;
@@ -180,7 +237,24 @@ describe('girder-worker worker (BullMQ on a real Redis)', () => {
       expect(done.timestamps.map((t) => t.status)).toEqual([1, 2, 3]);
       expect(done.log.join('')).toBe('starting\nfinished\n');
       expect(done.progress).toMatchObject({ total: 2, current: 2, message: 'all done' });
-      expect(workers[0]?.output()).not.toContain(token);
+
+      // As a Girder plugin queues it: the job reference (with its job-scoped token) in the job data.
+      const second = server.createJob({ title: 'plugin run' });
+      const failing = await submitRun({
+        redisUrl: redis.url,
+        queue,
+        girderJob: { apiUrl: server.apiUrl, jobId: second.job._id, token: second.token },
+        spec: spec(['sh', '-c', 'echo about to fail; exit 3']),
+      });
+      await expect(waitForRun(failing, { redisUrl: redis.url, queue, timeoutMs: 60_000 })).rejects.toThrow(
+        /exited with code 3/,
+      );
+      const failed = server.getJob(second.job._id);
+      expect(failed.timestamps.map((t) => t.status)).toEqual([1, 2, 4]);
+      expect(failed.log.join('')).toContain('about to fail\n');
+      const output = workers[0]?.output() ?? '';
+      expect(output).not.toContain(token);
+      expect(output).not.toContain(second.token);
     } finally {
       await stopAll(workers);
       await server.close();
