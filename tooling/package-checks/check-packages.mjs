@@ -31,7 +31,7 @@ const allowedExternal = {
   '@girder-worker/girder-client': ['ky'],
   '@girder-worker/girder': ['ky'],
   '@girder-worker/docker': ['dockerode', '@types/dockerode'],
-  'girder-worker': ['ky', 'dockerode', '@types/dockerode', 'bullmq', 'ioredis', 'commander'],
+  'girder-worker': ['ky', 'dockerode', '@types/dockerode', 'bullmq', 'ioredis', 'commander', 'log-update'],
 };
 
 const packages = [];
