@@ -43,17 +43,32 @@ try {
     await waitForRun(id, { redisUrl: url, queue: 'bench' });
     queued.push(performance.now() - start);
   }
-  const start = performance.now();
+  let start = performance.now();
   const ids = await Promise.all(
     Array.from({ length: 100 }, () => submitRun({ redisUrl: url, queue: 'bench', spec })),
   );
   await Promise.all(ids.map((id) => waitForRun(id, { redisUrl: url, queue: 'bench', timeoutMs: 300_000 })));
-  const seconds = (performance.now() - start) / 1000;
-  console.log('| benchmark | queued | in-process | ratio |\n| --- | --- | --- | --- |');
+  const queuedSeconds = (performance.now() - start) / 1000;
+  // The same 100 runs in this process, two at a time, for comparison.
+  start = performance.now();
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next++ < 100) await executeRun(loadRunSpec(spec), { reporter: { log() {}, progress() {} } });
+  };
+  await Promise.all([lane(), lane()]);
+  const localSeconds = (performance.now() - start) / 1000;
+  const q = median(queued);
+  const l = median(local);
+  console.log('| measure | value |\n| --- | --- |');
+  console.log(`| in-process run of \`true\` (median of 15) | ${l.toFixed(0)} ms |`);
+  console.log(`| queued run of \`true\`, submit → done (median of 15) | ${q.toFixed(0)} ms |`);
+  console.log(`| queue overhead per run | ${(q - l).toFixed(0)} ms (ratio ${(q / l).toFixed(2)}) |`);
   console.log(
-    `| submit → done for \`true\` (median of 15) | ${median(queued).toFixed(0)} ms | ${median(local).toFixed(0)} ms | ${(median(queued) / median(local)).toFixed(2)} |`,
+    `| 100 short runs queued, one worker at concurrency 2 | ${(100 / queuedSeconds).toFixed(1)} runs/s (${queuedSeconds.toFixed(1)} s) |`,
   );
-  console.log(`| 100 short runs, one worker at concurrency 2 | ${(100 / seconds).toFixed(1)} runs/s | | |`);
+  console.log(
+    `| 100 short runs in-process, 2 at a time | ${(100 / localSeconds).toFixed(1)} runs/s (${localSeconds.toFixed(1)} s) |`,
+  );
 } finally {
   worker.kill('SIGTERM');
   await new Promise((r) => worker.once('close', r));
