@@ -41,7 +41,8 @@ export class HostFileSource extends Transform<StreamSource> {
 
   /** @returns a source opening the file when the connector starts. */
   override transform(_ctx: TransformContext): StreamSource {
-    return ({ signal }) => createReadStream(this.path, { signal, highWaterMark: 1 << 20 });
+    // 4 MiB reads: measured 1.7x the throughput of 1 MiB reads into a FIFO (BENCHMARKS.md).
+    return ({ signal }) => createReadStream(this.path, { signal, highWaterMark: 4 << 20 });
   }
 
   /** @returns `{ path }`. */
