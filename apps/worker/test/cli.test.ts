@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertNoLeaks, listLabelledContainers, makeTempDir, TEST_IMAGE } from '@girder-worker/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, startCli, until } from './helpers.ts';
+import { CLI, runCli, startCli, until } from './helpers.ts';
 
 afterEach(() => assertNoLeaks());
 
@@ -71,6 +72,26 @@ describe('girder-worker run', () => {
     expect(await readFile(join(dir, 'out.txt'), 'utf8')).toBe('HELLO PIPES\n');
   });
 
+  it('shows a live status line only when stdout is a terminal', async () => {
+    const args = ['run', '--image', TEST_IMAGE, '--no-pull', '--', 'sh', '-c', 'sleep 1.2; echo out'];
+    const piped = await runCli(args);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toBe('out\n');
+    // `script` gives the CLI a pseudo-terminal of 24 rows by 100 columns.
+    const command = [process.execPath, CLI, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+    const tty = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn('script', ['-qec', `stty rows 24 cols 100; ${command}`, '/dev/null'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      child.on('close', (code) => resolve({ code, output }));
+    });
+    expect(tty.code).toBe(0);
+    expect(tty.output).toMatch(/girder-worker: running \d+ s/);
+    expect(tty.output).toContain('out');
+  });
+
   it('exits 1 with the stderr tail when the container fails', async () => {
     const result = await runCli([
       'run',
@@ -112,19 +133,14 @@ describe('girder-worker run', () => {
   });
 
   it('cancels cleanly on Ctrl-C: exit 130, container stopped and removed, nothing left', async () => {
-    const child = startCli([
-      'run',
-      '--image',
-      TEST_IMAGE,
-      '--no-pull',
-      '--stop-grace-ms',
-      '500',
-      '--',
-      'sleep',
-      '60',
-    ]);
+    // Its own worker id, so that only its container is watched (other tests run containers too).
+    const workerId = `${process.env.GW_WORKER_ID ?? 'test'}-ctrl-c`;
+    const child = startCli(
+      ['run', '--image', TEST_IMAGE, '--no-pull', '--stop-grace-ms', '500', '--', 'sleep', '60'],
+      { env: { GW_WORKER_ID: workerId } },
+    );
     await until(
-      async () => (await listLabelledContainers()).some((c) => c.State === 'running'),
+      async () => (await listLabelledContainers(workerId)).some((c) => c.State === 'running'),
       20_000,
       'the container to run',
     );
@@ -132,5 +148,6 @@ describe('girder-worker run', () => {
     const result = await child.result;
     expect(result.code).toBe(130);
     expect(result.stderr).toContain('cancelled');
+    expect(await listLabelledContainers(workerId)).toEqual([]);
   });
 });

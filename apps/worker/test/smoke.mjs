@@ -19,7 +19,10 @@ assert.deepEqual(resolved.containerArgs, [{ $transform: 'HostFileSource', path: 
 assert.throws(() => loadRunSpec({ image: 'x', nope: 1 }), /nope: expected a known field/);
 // A bad spec is refused before any Redis connection is made.
 await assert.rejects(
-  submitRun({ redisUrl: 'redis://127.0.0.1:1', spec: { image: 'x', containerArgs: [{ $transform: 'Nope' }] } }),
+  submitRun({
+    redisUrl: 'redis://127.0.0.1:1',
+    spec: { image: 'x', containerArgs: [{ $transform: 'Nope' }] },
+  }),
   (error) => error.name === 'SpecValidationError' && /containerArgs\[0\]/.test(error.message),
 );
 assert.match(

@@ -159,6 +159,43 @@ describe('girder-worker worker (BullMQ on a real Redis)', () => {
     }
   });
 
+  it('on SIGTERM takes no new runs and finishes the running one; with --on-sigterm cancel, cancels it', async () => {
+    const queue = `sigterm-${++queueCounter}`;
+    for (const mode of ['finish', 'cancel'] as const) {
+      const [worker] = startWorkers(queue, 1, ['--on-sigterm', mode, '--concurrency', '1']);
+      if (!worker) throw new Error('no worker');
+      await until(() => worker.output().includes('takes runs from queue'), 20_000, 'the worker to start');
+      const running = await submitRun({
+        redisUrl: redis.url,
+        queue,
+        spec: spec(['sh', '-c', `sleep 1.5; echo ${mode}-done`]),
+      });
+      await until(
+        async () => (await containersOf([worker.pid as number])).length > 0,
+        20_000,
+        'its container',
+      );
+      const later = await submitRun({ redisUrl: redis.url, queue, spec: spec(['true']) });
+      worker.kill('SIGTERM');
+      const exited = await worker.result;
+      expect(exited.code).toBe(0);
+      const status = await getRunStatus(running, { redisUrl: redis.url, queue });
+      if (mode === 'finish') {
+        expect(status?.state).toBe('completed');
+        expect(exited.stdout).toContain(`[${running}] finish-done\n`);
+      } else {
+        expect(status).toMatchObject({
+          state: 'failed',
+          failedReason: expect.stringMatching(/^cancelled: /),
+        });
+        expect(exited.stdout).not.toContain('cancel-done');
+      }
+      expect((await getRunStatus(later, { redisUrl: redis.url, queue }))?.state).toBe('waiting');
+      expect(await cancelRun(later, { redisUrl: redis.url, queue })).toBe('removed');
+      expect(await containersOf([worker.pid as number])).toEqual([]);
+    }
+  });
+
   it('submits, waits, shows status and cancels through the CLI', async () => {
     const queue = `cli-${++queueCounter}`;
     const dir = await makeTempDir();
@@ -212,7 +249,7 @@ describe('girder-worker worker (BullMQ on a real Redis)', () => {
     }
   });
 
-  it('reports a Girder-backed run to its job: [RUNNING, SUCCESS], log lines and progress', async () => {
+  it('reports Girder-backed runs to their jobs: [RUNNING, SUCCESS] with log and progress; [RUNNING, ERROR] from job data', async () => {
     const server = await startGirderTestServer();
     const queue = `girder-${++queueCounter}`;
     const workers = startWorkers(queue, 1);
