@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { isDockerRunError, isImageNotFoundError } from '@girder-worker/docker';
+import { isJobCanceledError } from '@girder-worker/girder';
 import { isSpecValidationError } from '@girder-worker/transforms';
 import { Command, CommanderError, Option } from 'commander';
 import { cancelRun, getRunStatus, submitRun, waitForRun } from './client.ts';
@@ -48,7 +49,7 @@ async function readSpec(source: string): Promise<{ json: unknown; baseDir: strin
 }
 
 function exitCodeOf(error: unknown): number {
-  if (isRunCancelledError(error)) return EXIT.cancelled;
+  if (isRunCancelledError(error) || isJobCanceledError(error)) return EXIT.cancelled;
   if (isSpecValidationError(error) || isBadInputError(error) || isRunNotFoundError(error))
     return EXIT.badInput;
   return EXIT.failed;

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { dockerFromEnv, isDockerRunError, isImageNotFoundError, reapOrphans } from '@girder-worker/docker';
+import { isJobCanceledError } from '@girder-worker/girder';
 import {
   isSpecValidationError,
   type Logger,
@@ -201,6 +202,8 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
         };
       } catch (error) {
         if (signal?.aborted) throw new UnrecoverableError(`${CANCELLED_PREFIX}${String(signal.reason)}`);
+        if (isJobCanceledError(error))
+          throw new UnrecoverableError(`${CANCELLED_PREFIX}the Girder job was canceled`);
         // A failed container (or a missing image, a bad spec) is the run's answer: no retry. Other
         // failures (engine, Girder, network) are tried again, up to the run's attempts.
         if (isDockerRunError(error) || isImageNotFoundError(error) || isSpecValidationError(error))

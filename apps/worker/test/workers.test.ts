@@ -249,7 +249,7 @@ describe('girder-worker worker (BullMQ on a real Redis)', () => {
     }
   });
 
-  it('reports Girder-backed runs to their jobs: [RUNNING, SUCCESS] with log and progress; [RUNNING, ERROR] from job data', async () => {
+  it('reports Girder-backed runs to their jobs: [RUNNING, SUCCESS] with log and progress; [RUNNING, ERROR] from job data; CANCELING stops the run', async () => {
     const server = await startGirderTestServer();
     const queue = `girder-${++queueCounter}`;
     const workers = startWorkers(queue, 1);
@@ -289,9 +289,43 @@ describe('girder-worker worker (BullMQ on a real Redis)', () => {
       const failed = server.getJob(second.job._id);
       expect(failed.timestamps.map((t) => t.status)).toEqual([1, 2, 4]);
       expect(failed.log.join('')).toContain('about to fail\n');
+
+      // Cancelled in Girder while it runs: the container stops, the job ends CANCELED, no retry.
+      const third = server.createJob({ title: 'cancel me in Girder' });
+      const cancelled = await submitRun({
+        redisUrl: redis.url,
+        queue,
+        girderJob: { apiUrl: server.apiUrl, jobId: third.job._id, token: third.token },
+        spec: spec(['sleep', '60']),
+      });
+      await until(
+        async () =>
+          server.getJob(third.job._id).status === 2 &&
+          (await containersOf([workers[0]?.pid as number])).length > 0,
+        20_000,
+        'the run to be RUNNING',
+      );
+      const response = await fetch(`${server.apiUrl}/job/${third.job._id}/cancel`, {
+        method: 'PUT',
+        headers: { 'Girder-Token': server.admin.token },
+      });
+      expect(response.status).toBe(200);
+      await expect(waitForRun(cancelled, { redisUrl: redis.url, queue, timeoutMs: 30_000 })).rejects.toThrow(
+        /cancelled: the Girder job was canceled/,
+      );
+      expect(
+        server
+          .getJob(third.job._id)
+          .timestamps.map((t) => t.status)
+          .at(-1),
+      ).toBe(5);
+      expect((await getRunStatus(cancelled, { redisUrl: redis.url, queue }))?.attemptsMade).toBe(1);
+      expect(await containersOf([workers[0]?.pid as number])).toEqual([]);
+
       const output = workers[0]?.output() ?? '';
       expect(output).not.toContain(token);
       expect(output).not.toContain(second.token);
+      expect(output).not.toContain(third.token);
     } finally {
       await stopAll(workers);
       await server.close();
