@@ -162,7 +162,13 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
   const subscriber = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
   for (const client of [commands, subscriber])
     client.on('error', (error) => logger.warn('redis connection error', { error: error.message }));
-  const worker = new Worker<RunJobData, RunJobResult>(
+  // Listen for cancel requests before taking any run, so that none can be missed.
+  let worker: Worker<RunJobData, RunJobResult> | undefined;
+  subscriber.on('message', (_channel, jobId: string) => {
+    if (worker?.cancelJob(jobId, 'cancelled by request')) logger.info('run cancelled', { runId: jobId });
+  });
+  await subscriber.subscribe(cancelChannel(name));
+  worker = new Worker<RunJobData, RunJobResult>(
     name,
     async (job, _token, signal) => {
       let run: ReturnType<typeof specOf>;
@@ -222,10 +228,6 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
   );
   worker.on('failed', (job, error) => logger.warn('run failed', { runId: job?.id, error: error.message }));
   worker.on('error', (error) => logger.warn('worker error', { error: error.message }));
-  await subscriber.subscribe(cancelChannel(name));
-  subscriber.on('message', (_channel, jobId: string) => {
-    if (worker.cancelJob(jobId, 'cancelled by request')) logger.info('run cancelled', { runId: jobId });
-  });
   const reapTimer = o.reapIntervalMs > 0 ? setInterval(() => void reap(), o.reapIntervalMs) : undefined;
   reapTimer?.unref();
   await worker.waitUntilReady();
