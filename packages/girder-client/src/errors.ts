@@ -1,4 +1,4 @@
-import { redactUrl } from './redact.ts';
+import { redactUrl, safeCause } from './redact.ts';
 
 /** Base class of this package's errors: a literal `name` and a stable `code`. */
 export class GirderClientError extends Error {
@@ -28,7 +28,8 @@ export interface GirderErrorBody {
 
 /**
  * Girder answered with a non-2xx status. Carries the status, method, URL (secrets redacted) and
- * Girder's `message`, `type` and `field`. The original ky error is the `cause`.
+ * Girder's `message`, `type` and `field`. The `cause` is a redacted copy of ky's error (never the
+ * request itself, whose headers hold the token).
  */
 export class GirderHttpError extends GirderClientError {
   override name = 'GirderHttpError' as const;
@@ -50,7 +51,7 @@ export class GirderHttpError extends GirderClientError {
    * @param method - HTTP method
    * @param url - request URL (redacted here)
    * @param body - Girder's error body, if JSON
-   * @param options - `cause`
+   * @param options - `cause` (kept as a redacted copy)
    */
   constructor(
     status: number,
@@ -61,7 +62,11 @@ export class GirderHttpError extends GirderClientError {
   ) {
     const safeUrl = redactUrl(url);
     const detail = body?.message ? `: ${body.message}` : '';
-    super('GIRDER_HTTP_ERROR', `Girder answered ${status} to ${method} ${safeUrl}${detail}`, options);
+    super(
+      'GIRDER_HTTP_ERROR',
+      `Girder answered ${status} to ${method} ${safeUrl}${detail}`,
+      options && 'cause' in options ? { cause: safeCause(options.cause) } : undefined,
+    );
     this.status = status;
     this.method = method;
     this.url = safeUrl;
@@ -81,12 +86,18 @@ export class GirderNetworkError extends GirderClientError {
   /**
    * @param method - HTTP method
    * @param url - request URL (redacted here)
-   * @param cause - the network failure
+   * @param cause - the network failure (kept as a redacted copy)
+   * @param options - `hint`: what to do, appended to the message
    */
-  constructor(method: string, url: string, cause: unknown) {
+  constructor(method: string, url: string, cause: unknown, options: { hint?: string } = {}) {
     const safeUrl = redactUrl(url);
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    super('GIRDER_NETWORK_ERROR', `no answer from Girder to ${method} ${safeUrl}: ${reason}`, { cause });
+    const safe = safeCause(cause);
+    const code = (safe.cause as { code?: unknown } | undefined)?.code;
+    const reason = `${safe.message}${typeof code === 'string' ? ` (${code})` : ''}`;
+    const hint = options.hint ?? 'check that Girder is up and reachable, then retry';
+    super('GIRDER_NETWORK_ERROR', `no answer from Girder to ${method} ${safeUrl}: ${reason}; ${hint}`, {
+      cause: safe,
+    });
     this.method = method;
     this.url = safeUrl;
   }

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { backoffMs, delay, GirderClientBase, type RequestBody, type SignalOptions } from './client.ts';
 import {
   GirderHttpError,
+  GirderNetworkError,
   IncorrectUploadLengthError,
   isGirderHttpError,
   isGirderNetworkError,
@@ -142,6 +143,12 @@ function streamSource(stream: Readable): ChunkSource {
   };
 }
 
+function checkCount(value: number | undefined, field: string, min: number): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && value >= min)) {
+    throw new TypeError(`${field}: expected an integer >= ${min}, got ${String(value)}`);
+  }
+}
+
 function isRetryable(error: unknown): boolean {
   if (isGirderNetworkError(error)) return true;
   return isGirderHttpError(error) && [429, 502, 503, 504].includes(error.status);
@@ -161,47 +168,99 @@ function isRetryable(error: unknown): boolean {
  */
 export class GirderClient extends GirderClientBase {
   /**
-   * Streams a file's bytes. Never buffered whole; if the connection drops, the download resumes
-   * from the last byte received with a Range request (up to `maxResumes` times).
-   * @returns a Readable; errors ({@link GirderHttpError}, {@link GirderNetworkError}) arrive on it
+   * Streams a file's bytes, never buffered whole. The response body is read through one web
+   * stream that, when the connection drops or ends early, asks again with
+   * `Range: bytes=<last byte received + 1>-` (up to `maxResumes` times, with backoff) and carries
+   * on; it becomes a Node Readable once, at the edge.
+   * @param fileId - the file's id
+   * @param options - `offset`, `endByte`, `maxResumes`, `signal`
+   * @returns a Readable of the bytes; failures arrive on it as {@link GirderHttpError} (Girder
+   * refused, never resumed) or {@link GirderNetworkError} (the resumes ran out), an abort as the
+   * signal's reason
+   * @throws TypeError when an option is invalid (before any request)
+   * @example
+   * ```ts
+   * await pipeline(client.downloadFile(file._id), createWriteStream('copy.bin'));
+   * ```
    */
   downloadFile(fileId: string, options: DownloadOptions = {}): Readable {
-    const { signal, maxResumes = 5 } = options;
-    const start = options.offset ?? 0;
+    const { signal } = options;
+    const maxResumes = options.maxResumes ?? 5;
+    checkCount(maxResumes, 'maxResumes', 0);
+    checkCount(options.offset, 'offset', 0);
+    checkCount(options.endByte, 'endByte', (options.offset ?? 0) + 1);
     const path = `file/${encodeURIComponent(fileId)}/download`;
-    const client = this;
-    async function* bytes(): AsyncGenerator<Uint8Array> {
-      let position = start;
-      let end = options.endByte;
-      let resumes = 0;
-      for (;;) {
-        const ranged = position > 0 || end !== undefined;
-        const response = await client.send('GET', path, {
-          ...(ranged ? { headers: { Range: `bytes=${position}-${end === undefined ? '' : end - 1}` } } : {}),
-          ...(signal ? { signal } : {}),
+    let position = options.offset ?? 0;
+    let end = options.endByte;
+    let resumes = 0;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    const open = async (): Promise<ReadableStreamDefaultReader<Uint8Array>> => {
+      const ranged = position > 0 || end !== undefined;
+      const response = await this.send('GET', path, {
+        ...(ranged ? { headers: { Range: `bytes=${position}-${end === undefined ? '' : end - 1}` } } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      if (ranged && response.status !== 206) {
+        await response.body?.cancel();
+        throw new GirderHttpError(response.status, 'GET', `${this.apiUrl}/${path}`, {
+          message: `expected 206 Partial Content to a Range request, got ${response.status}`,
         });
-        if (end === undefined) {
-          const range = response.headers.get('content-range')?.match(/\/(\d+)$/);
-          const length = response.headers.get('content-length');
-          if (range?.[1]) end = Number(range[1]);
-          else if (length !== null && !ranged) end = Number(length);
-        }
-        try {
-          for await (const chunk of response.body ?? []) {
-            position += chunk.length;
-            yield chunk;
-          }
-          if (end === undefined || position >= end) return;
-          throw new Error(`the connection ended at byte ${position} of ${end}`);
-        } catch (error) {
-          if (signal?.aborted) throw signal.reason;
-          if (++resumes > maxResumes) throw error;
-          client.logger.warn('a Girder download was cut; resuming', { fileId, position, attempt: resumes });
-          await delay(backoffMs(resumes, client.retry), signal);
-        }
       }
-    }
-    return Readable.from(bytes(), { objectMode: false, highWaterMark: 1 << 20 });
+      if (end === undefined) {
+        const total = response.headers.get('content-range')?.match(/\/(\d+)$/)?.[1];
+        const length = response.headers.get('content-length');
+        if (total !== undefined) end = Number(total);
+        else if (length !== null && !ranged) end = Number(length);
+      }
+      if (!response.body) return new ReadableStream<Uint8Array>({ start: (c) => c.close() }).getReader();
+      return response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+    };
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          for (;;) {
+            try {
+              reader ??= await open();
+              const { done, value } = await reader.read();
+              if (!done) {
+                position += value.byteLength;
+                controller.enqueue(value);
+                return;
+              }
+              reader = undefined;
+              if (end === undefined || position >= end) {
+                controller.close();
+                return;
+              }
+              throw new Error(`the connection ended at byte ${position} of ${end}`);
+            } catch (error) {
+              reader?.cancel().catch(() => {});
+              reader = undefined;
+              if (signal?.aborted) throw signal.reason;
+              if (isGirderHttpError(error)) throw error;
+              if (++resumes > maxResumes) {
+                throw new GirderNetworkError('GET', `${this.apiUrl}/${path}`, error, {
+                  hint: `gave up after ${maxResumes} resumes at byte ${position}; retry later or raise maxResumes`,
+                });
+              }
+              this.logger.warn('a Girder download was cut; resuming with Range', {
+                fileId,
+                position,
+                attempt: resumes,
+              });
+              await delay(backoffMs(resumes, this.retry), signal);
+            }
+          }
+        },
+        cancel: async (reason) => {
+          await reader?.cancel(reason);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>, {
+      highWaterMark: 1 << 20,
+    });
   }
 
   /** Downloads a file to `path` (a partial file is removed on failure). */
