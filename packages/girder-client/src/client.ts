@@ -118,7 +118,7 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
 
 function checkInteger(value: number | undefined, field: string, min: number): void {
   if (value !== undefined && !(Number.isSafeInteger(value) && value >= min)) {
-    throw new TypeError(`${field}: expected an integer >= ${min}, got ${value}`);
+    throw new TypeError(`${field}: expected an integer >= ${min}, got ${String(value)}`);
   }
 }
 
@@ -155,13 +155,17 @@ export class GirderClientBase {
     this.apiUrl = options.apiUrl.replace(/\/+$/, '');
     this.logger = options.logger ?? silentLogger;
     this.retry = normalizeRetry(options.retry);
-    checkInteger(options.chunkBytes, 'chunkBytes', 1);
     checkInteger(options.minimumChunkBytes, 'minimumChunkBytes', 1);
     this.minimumChunkBytes = options.minimumChunkBytes ?? 5 * 1024 * 1024;
-    this.chunkBytes = Math.max(options.chunkBytes ?? 64 * 1024 * 1024, this.minimumChunkBytes);
+    checkInteger(options.chunkBytes, 'chunkBytes', this.minimumChunkBytes);
+    this.chunkBytes = options.chunkBytes ?? Math.max(64 * 1024 * 1024, this.minimumChunkBytes);
     this.#token = options.token;
     this.#apiKey = options.apiKey;
     const timeout = options.timeout ?? 60_000;
+    if (timeout !== false && !(Number.isFinite(timeout) && timeout > 0))
+      throw new TypeError(`timeout: expected a number of milliseconds > 0 or false, got ${String(timeout)}`);
+    if (options.fetch !== undefined && typeof options.fetch !== 'function')
+      throw new TypeError(`fetch: expected a fetch function, got ${typeof options.fetch}`);
     this.ky = ky.create({
       prefix: `${this.apiUrl}/`,
       timeout,
@@ -266,14 +270,15 @@ export class GirderClientBase {
       } as Parameters<KyInstance>[1]);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      const url = `${this.apiUrl}/${path.replace(/^\/+/, '')}`;
+      const url = new URL(`${this.apiUrl}/${path.replace(/^\/+/, '')}`);
+      for (const [name, value] of Object.entries(search ?? {})) url.searchParams.set(name, String(value));
       if (isHTTPError(error)) {
         const data = error.data;
         const girderBody = typeof data === 'object' && data !== null ? (data as GirderErrorBody) : undefined;
-        throw new GirderHttpError(error.response.status, method, url, girderBody, { cause: error });
+        throw new GirderHttpError(error.response.status, method, url.href, girderBody, { cause: error });
       }
       if (isNetworkError(error) || isTimeoutError(error) || error instanceof TypeError) {
-        throw new GirderNetworkError(method, url, error);
+        throw new GirderNetworkError(method, url.href, error);
       }
       throw error;
     }

@@ -110,12 +110,17 @@ function streamSource(stream: Readable): ChunkSource {
   };
   return {
     read: async (offset, length) => {
-      if (offset >= held.start && offset + length <= held.start + held.data.length) {
+      const heldEnd = held.start + held.data.length;
+      if (offset >= held.start && offset + length <= heldEnd) {
         return held.data.subarray(offset - held.start, offset - held.start + length);
       }
-      if (offset !== position) throw new Error(`a stream upload cannot go back to byte ${offset}`);
-      const parts: Buffer[] = [];
-      let got = 0;
+      if (offset < held.start || offset > position)
+        throw new Error(
+          `a stream upload cannot go back to byte ${offset} (it holds bytes ${held.start}-${heldEnd})`,
+        );
+      // Resuming inside the held chunk: its tail, then fresh bytes.
+      const parts: Buffer[] = offset < heldEnd ? [held.data.subarray(offset - held.start)] : [];
+      let got = parts[0]?.length ?? 0;
       while (got < length) {
         const piece = await pull();
         if (!piece) break;
@@ -126,6 +131,7 @@ function streamSource(stream: Readable): ChunkSource {
       }
       const data = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, got);
       held = { start: offset, data };
+      parts.length = 0;
       position = offset + data.length;
       return data;
     },
@@ -314,21 +320,45 @@ export class GirderClient extends GirderClientBase {
   }
 
   /**
-   * Uploads with Girder's chunked protocol. A path or Buffer is read by offset (a failed chunk
-   * resumes from the offset Girder reports); a Readable of known `size` streams through holding
-   * one chunk at most; a Readable of unknown size is spooled to a temporary file first (removed
-   * whatever happens). A source that gives another number of bytes than declared cancels the
-   * upload.
+   * Uploads with Girder's chunked protocol: `POST /file` with the size, then
+   * `POST /file/chunk?offset=` with `chunkBytes` at a time (all but the last at least the client's
+   * `minimumChunkBytes`). A chunk that fails with a network error or 429/502/503/504 is resumed
+   * from the offset Girder reports (`GET /file/offset`), with backoff, up to the client's retry
+   * limit. A path or Buffer is read by offset; a Readable of known `size` streams through holding
+   * one chunk at most; a Readable of unknown size is spooled to a temporary file first (memory
+   * still bounded, the spool removed whatever happens). A source that gives another number of
+   * bytes than declared cancels the upload (`DELETE /file/upload/{id}`). A Readable source is
+   * consumed or destroyed.
+   * @param target - where and how: `parentType`, `parentId`, `name`, `size`, `mimeType`,
+   * `chunkBytes`, `onProgress`, `signal`
+   * @param source - a file path, a Buffer/Uint8Array, or a Readable
    * @returns the new file document
-   * @throws {@link IncorrectUploadLengthError}, {@link GirderHttpError}, {@link GirderNetworkError}
+   * @throws TypeError naming the field when `target` is invalid (nothing is sent)
+   * @throws {@link IncorrectUploadLengthError} when the source's length differs from `size`
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError}; an abort rejects with the signal's reason
+   * @example
+   * ```ts
+   * const file = await client.uploadFile(
+   *   { parentType: 'folder', parentId: folder._id, name: 'big.bin', size: 2 ** 30 },
+   *   createReadStream('big.bin'),
+   * );
+   * ```
    */
   async uploadFile(target: UploadTarget, source: UploadSource): Promise<GirderFile> {
+    try {
+      this.#checkTarget(target, source);
+    } catch (error) {
+      if (source instanceof Readable) source.destroy();
+      throw error;
+    }
     if (source instanceof Readable && target.size === undefined) {
       const spoolDir = await mkdtemp(join(tmpdir(), 'girder-upload-'));
       try {
         const spool = join(spoolDir, 'spool');
         await pipeline(source, createWriteStream(spool), target.signal ? { signal: target.signal } : {});
         return await this.uploadFile(target, spool);
+      } catch (error) {
+        throw target.signal?.aborted ? target.signal.reason : error;
       } finally {
         await rm(spoolDir, { recursive: true, force: true });
       }
@@ -336,12 +366,17 @@ export class GirderClient extends GirderClientBase {
     let size = target.size;
     let chunks: ChunkSource;
     if (typeof source === 'string') {
-      size ??= (await stat(source)).size;
+      const actual = (await stat(source)).size;
+      if (size !== undefined && size !== actual)
+        throw new IncorrectUploadLengthError(target.name, size, actual);
+      size = actual;
       chunks = await fileSource(source);
     } else if (source instanceof Readable) {
       chunks = streamSource(source);
     } else {
-      size ??= source.byteLength;
+      if (size !== undefined && size !== source.byteLength)
+        throw new IncorrectUploadLengthError(target.name, size, source.byteLength);
+      size = source.byteLength;
       chunks = bufferSource(source);
     }
     const total = size as number;
@@ -352,9 +387,29 @@ export class GirderClient extends GirderClientBase {
     }
   }
 
+  /** Validates an upload target, naming the field. */
+  #checkTarget(target: UploadTarget, source: UploadSource): void {
+    if (typeof target !== 'object' || target === null)
+      throw new TypeError(`uploadFile: expected a target object, got ${String(target)}`);
+    if (target.parentType !== 'item' && target.parentType !== 'folder')
+      throw new TypeError(
+        `parentType: expected "item" or "folder", got ${JSON.stringify(target.parentType)}`,
+      );
+    for (const field of ['parentId', 'name'] as const) {
+      if (typeof target[field] !== 'string' || target[field] === '')
+        throw new TypeError(`${field}: expected a non-empty string, got ${JSON.stringify(target[field])}`);
+    }
+    checkCount(target.size, 'size', 0);
+    checkCount(target.chunkBytes, 'chunkBytes', this.minimumChunkBytes);
+    if (typeof source !== 'string' && !(source instanceof Readable) && !(source instanceof Uint8Array))
+      throw new TypeError(`source: expected a file path, a Buffer or a Readable, got ${typeof source}`);
+  }
+
   async #upload(target: UploadTarget, size: number, chunks: ChunkSource): Promise<GirderFile> {
     const { signal } = target;
-    const chunkBytes = Math.max(target.chunkBytes ?? this.chunkBytes, this.minimumChunkBytes);
+    const chunkBytes = target.chunkBytes ?? this.chunkBytes;
+    // A stream that has bytes beyond `size` is refused before Girder finalizes anything.
+    if (size === 0 && (await chunks.hasMore())) throw new IncorrectUploadLengthError(target.name, 0, 1);
     let doc = await this.post<Upload | GirderFile>('file', {
       searchParams: {
         parentType: target.parentType,
@@ -365,75 +420,80 @@ export class GirderClient extends GirderClientBase {
       },
       ...(signal ? { signal } : {}),
     });
-    if (doc._modelType === 'file') {
-      if (size === 0 && (await chunks.hasMore())) throw new IncorrectUploadLengthError(target.name, 0, 1);
-      return doc as GirderFile;
-    }
+    if (doc._modelType === 'file') return doc as GirderFile;
     const uploadId = doc._id;
     let offset = 0;
+    let failures = 0;
     try {
       while (offset < size) {
-        const data = await chunks.read(offset, Math.min(chunkBytes, size - offset));
-        if (data.length < Math.min(chunkBytes, size - offset)) {
+        const length = Math.min(chunkBytes, size - offset);
+        const data = await chunks.read(offset, length);
+        if (data.length < length)
           throw new IncorrectUploadLengthError(target.name, size, offset + data.length);
+        if (offset + length === size && (await chunks.hasMore()))
+          throw new IncorrectUploadLengthError(target.name, size, size + 1);
+        try {
+          doc = await this.request<Upload | GirderFile>('POST', 'file/chunk', {
+            searchParams: { uploadId, offset },
+            body: data,
+            headers: { 'Content-Type': 'application/octet-stream' },
+            retry: false,
+            ...(signal ? { signal } : {}),
+          });
+          offset = doc._modelType === 'file' ? size : (doc as Upload).received;
+          failures = 0;
+        } catch (error) {
+          if (
+            signal?.aborted ||
+            ++failures > this.retry.limit ||
+            !(isRetryable(error) || isOffsetMismatch(error))
+          )
+            throw error;
+          offset = await this.#resumeOffset(uploadId, offset, failures, error, signal);
         }
-        doc = await this.#sendChunk(uploadId, offset, data, target);
-        offset = doc._modelType === 'file' ? size : (doc as Upload).received;
         target.onProgress?.({ bytes: offset, total: size });
       }
-      if (await chunks.hasMore()) throw new IncorrectUploadLengthError(target.name, size, size + 1);
       if (doc._modelType !== 'file') throw new Error(`Girder did not finish the upload of "${target.name}"`);
       this.logger.debug('uploaded a file to Girder', { name: target.name, size, fileId: doc._id });
       return doc as GirderFile;
     } catch (error) {
       if (doc._modelType !== 'file') {
-        await this.delete(`file/upload/${encodeURIComponent(uploadId)}`).catch(() => {});
+        await this.delete(`file/upload/${encodeURIComponent(uploadId)}`).catch((cleanup: unknown) => {
+          this.logger.warn('could not cancel a failed Girder upload', {
+            uploadId,
+            error: cleanup instanceof Error ? cleanup.message : String(cleanup),
+          });
+        });
       }
       throw signal?.aborted ? signal.reason : error;
     }
   }
 
-  /** Sends one chunk, resuming from Girder's offset after a retryable failure. */
-  async #sendChunk(
+  /**
+   * After a failed chunk: waits (backoff), then asks Girder how many bytes it kept
+   * (`GET /file/offset`; an interrupted chunk's bytes stay). The next chunk starts there and is
+   * a full chunk again, so a resumed chunk is never below Girder's minimum.
+   */
+  async #resumeOffset(
     uploadId: string,
-    offset: number,
-    data: Buffer,
-    target: UploadTarget,
-  ): Promise<Upload | GirderFile> {
-    const { signal } = target;
-    let from = offset;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.request<Upload | GirderFile>('POST', 'file/chunk', {
-          searchParams: { uploadId, offset: from },
-          body: data.subarray(from - offset),
-          headers: { 'Content-Type': 'application/octet-stream' },
-          retry: false,
-          ...(signal ? { signal } : {}),
-        });
-      } catch (error) {
-        if (
-          signal?.aborted ||
-          attempt >= this.retry.limit ||
-          !(isRetryable(error) || isOffsetMismatch(error))
-        )
-          throw error;
-        this.logger.warn('an upload chunk failed; resuming from the offset Girder reports', {
-          uploadId,
-          offset: from,
-          attempt: attempt + 1,
-        });
-        await delay(backoffMs(attempt + 1, this.retry), signal);
-        const { offset: received } = await this.get<{ offset: number }>('file/offset', {
-          searchParams: { uploadId },
-          ...(signal ? { signal } : {}),
-        });
-        if (received < offset || received > offset + data.length) throw error;
-        if (received === offset + data.length)
-          return { _id: uploadId, _modelType: 'upload', received } as Upload;
-        from = received;
-      }
-    }
+    sent: number,
+    attempt: number,
+    error: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    this.logger.warn('an upload chunk failed; resuming from the offset Girder reports', {
+      uploadId,
+      offset: sent,
+      attempt,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    await delay(backoffMs(attempt, this.retry), signal);
+    const { offset } = await this.get<{ offset: number }>('file/offset', {
+      searchParams: { uploadId },
+      ...(signal ? { signal } : {}),
+    });
+    if (offset < sent) throw error;
+    return offset;
   }
 
   /** Uploads a local file into an item. */
