@@ -1,4 +1,4 @@
-import { GirderWorkerError } from '@girder-worker/transforms';
+import { GirderWorkerError, hasErrorIdentity } from '@girder-worker/transforms';
 
 /**
  * Input the app cannot use: a spec that is not JSON, an option out of range, a missing argument.
@@ -69,19 +69,13 @@ export class RunFailedError extends GirderWorkerError {
   }
 }
 
-function hasNameOrCode(error: unknown, name: string, code: string): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { name?: unknown; code?: unknown };
-  return e.name === name || e.code === code;
-}
-
 /**
  * Whether `error` is a {@link BadInputError} (also across two copies of this package).
  * @param error - anything caught
  * @returns true for a BadInputError
  */
 export function isBadInputError(error: unknown): error is BadInputError {
-  return hasNameOrCode(error, 'BadInputError', 'GW_BAD_INPUT');
+  return hasErrorIdentity(error, 'BadInputError', 'GW_BAD_INPUT');
 }
 
 /**
@@ -90,7 +84,7 @@ export function isBadInputError(error: unknown): error is BadInputError {
  * @returns true for a RunCancelledError
  */
 export function isRunCancelledError(error: unknown): error is RunCancelledError {
-  return hasNameOrCode(error, 'RunCancelledError', 'GW_RUN_CANCELLED');
+  return hasErrorIdentity(error, 'RunCancelledError', 'GW_RUN_CANCELLED');
 }
 
 /**
@@ -99,7 +93,7 @@ export function isRunCancelledError(error: unknown): error is RunCancelledError 
  * @returns true for a RunNotFoundError
  */
 export function isRunNotFoundError(error: unknown): error is RunNotFoundError {
-  return hasNameOrCode(error, 'RunNotFoundError', 'GW_RUN_NOT_FOUND');
+  return hasErrorIdentity(error, 'RunNotFoundError', 'GW_RUN_NOT_FOUND');
 }
 
 /**
@@ -108,5 +102,5 @@ export function isRunNotFoundError(error: unknown): error is RunNotFoundError {
  * @returns true for a RunFailedError
  */
 export function isRunFailedError(error: unknown): error is RunFailedError {
-  return hasNameOrCode(error, 'RunFailedError', 'GW_RUN_FAILED');
+  return hasErrorIdentity(error, 'RunFailedError', 'GW_RUN_FAILED');
 }

@@ -1,4 +1,4 @@
-import { GirderWorkerError } from '@girder-worker/transforms';
+import { GirderWorkerError, hasErrorIdentity } from '@girder-worker/transforms';
 
 /**
  * The container exited with a non-zero code. Carries the exit code, the image, the container id
@@ -64,20 +64,15 @@ export class DockerEngineError extends GirderWorkerError {
   }
 }
 
-function matches(value: unknown, name: string, code: string): boolean {
-  const v = value as { name?: unknown; code?: unknown } | null;
-  return typeof v === 'object' && v !== null && (v.name === name || v.code === code);
-}
-
 /** True for a {@link DockerRunError}, even from another copy of this package. */
 export function isDockerRunError(value: unknown): value is DockerRunError {
-  return matches(value, 'DockerRunError', 'GW_CONTAINER_FAILED');
+  return hasErrorIdentity(value, 'DockerRunError', 'GW_CONTAINER_FAILED');
 }
 /** True for an {@link ImageNotFoundError}, even from another copy of this package. */
 export function isImageNotFoundError(value: unknown): value is ImageNotFoundError {
-  return matches(value, 'ImageNotFoundError', 'GW_IMAGE_NOT_FOUND');
+  return hasErrorIdentity(value, 'ImageNotFoundError', 'GW_IMAGE_NOT_FOUND');
 }
 /** True for a {@link DockerEngineError}, even from another copy of this package. */
 export function isDockerEngineError(value: unknown): value is DockerEngineError {
-  return matches(value, 'DockerEngineError', 'GW_DOCKER_ENGINE');
+  return hasErrorIdentity(value, 'DockerEngineError', 'GW_DOCKER_ENGINE');
 }

@@ -1,4 +1,4 @@
-import { GirderWorkerError } from '@girder-worker/transforms';
+import { GirderWorkerError, hasErrorIdentity } from '@girder-worker/transforms';
 
 /** The Girder job was asked to cancel (CANCELING); the run's signal aborts with this. */
 export class JobCanceledError extends GirderWorkerError {
@@ -14,8 +14,5 @@ export class JobCanceledError extends GirderWorkerError {
 
 /** True for a {@link JobCanceledError}, even from another copy of this package. */
 export function isJobCanceledError(value: unknown): value is JobCanceledError {
-  const v = value as { name?: unknown; code?: unknown } | null;
-  return (
-    typeof v === 'object' && v !== null && (v.name === 'JobCanceledError' || v.code === 'GW_JOB_CANCELED')
-  );
+  return hasErrorIdentity(value, 'JobCanceledError', 'GW_JOB_CANCELED');
 }

@@ -1,4 +1,4 @@
-import { GirderWorkerError } from '@girder-worker/transforms';
+import { GirderWorkerError, hasErrorIdentity } from '@girder-worker/transforms';
 
 /**
  * Error classes of @girder-worker/pipes. Each has a literal `name` and a stable `code`; the
@@ -172,12 +172,6 @@ export class HttpStreamError extends PipeError {
   }
 }
 
-function hasNameOrCode(error: unknown, name: string, code: string): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { name?: unknown; code?: unknown };
-  return e.name === name || e.code === code;
-}
-
 /**
  * @param error - Any value.
  * @returns Whether it is a {@link PipeError} (or one of its subclasses), also from another copy.
@@ -199,7 +193,7 @@ export function isPipeError(error: unknown): error is PipeError {
  * @returns Whether it is a {@link MkfifoError}.
  */
 export function isMkfifoError(error: unknown): error is MkfifoError {
-  return hasNameOrCode(error, 'MkfifoError', 'GW_MKFIFO_FAILED');
+  return hasErrorIdentity(error, 'MkfifoError', 'GW_MKFIFO_FAILED');
 }
 
 /**
@@ -207,7 +201,7 @@ export function isMkfifoError(error: unknown): error is MkfifoError {
  * @returns Whether it is a {@link FifoPeerMissingError}.
  */
 export function isFifoPeerMissingError(error: unknown): error is FifoPeerMissingError {
-  return hasNameOrCode(error, 'FifoPeerMissingError', 'GW_FIFO_PEER_MISSING');
+  return hasErrorIdentity(error, 'FifoPeerMissingError', 'GW_FIFO_PEER_MISSING');
 }
 
 /**
@@ -215,7 +209,7 @@ export function isFifoPeerMissingError(error: unknown): error is FifoPeerMissing
  * @returns Whether it is a {@link FifoPeerClosedError}.
  */
 export function isFifoPeerClosedError(error: unknown): error is FifoPeerClosedError {
-  return hasNameOrCode(error, 'FifoPeerClosedError', 'GW_FIFO_PEER_CLOSED');
+  return hasErrorIdentity(error, 'FifoPeerClosedError', 'GW_FIFO_PEER_CLOSED');
 }
 
 /**
@@ -223,7 +217,7 @@ export function isFifoPeerClosedError(error: unknown): error is FifoPeerClosedEr
  * @returns Whether it is a {@link ConnectorError}.
  */
 export function isConnectorError(error: unknown): error is ConnectorError {
-  return hasNameOrCode(error, 'ConnectorError', 'GW_CONNECTOR_FAILED');
+  return hasErrorIdentity(error, 'ConnectorError', 'GW_CONNECTOR_FAILED');
 }
 
 /**
@@ -231,5 +225,5 @@ export function isConnectorError(error: unknown): error is ConnectorError {
  * @returns Whether it is an {@link HttpStreamError}.
  */
 export function isHttpStreamError(error: unknown): error is HttpStreamError {
-  return hasNameOrCode(error, 'HttpStreamError', 'GW_HTTP_STREAM_FAILED');
+  return hasErrorIdentity(error, 'HttpStreamError', 'GW_HTTP_STREAM_FAILED');
 }

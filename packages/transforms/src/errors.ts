@@ -146,7 +146,11 @@ export class CleanupError extends AggregateError {
   }
 }
 
-function hasName(value: unknown, name: string, code: string): boolean {
+/**
+ * Whether `value` is an error with this `name` or this `code`: the test behind every `isXError()`
+ * guard of girder-worker, so a check works across two installed copies of a package.
+ */
+export function hasErrorIdentity(value: unknown, name: string, code: string): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as { name?: unknown; code?: unknown };
   return v.name === name || v.code === code;
@@ -154,21 +158,21 @@ function hasName(value: unknown, name: string, code: string): boolean {
 
 /** True for a {@link SpecValidationError}, even from another copy of this package. */
 export function isSpecValidationError(value: unknown): value is SpecValidationError {
-  return hasName(value, 'SpecValidationError', 'GW_INVALID_SPEC');
+  return hasErrorIdentity(value, 'SpecValidationError', 'GW_INVALID_SPEC');
 }
 /** True for a {@link MissingServiceError}, even from another copy of this package. */
 export function isMissingServiceError(value: unknown): value is MissingServiceError {
-  return hasName(value, 'MissingServiceError', 'GW_MISSING_SERVICE');
+  return hasErrorIdentity(value, 'MissingServiceError', 'GW_MISSING_SERVICE');
 }
 /** True for a {@link VolumeConflictError}, even from another copy of this package. */
 export function isVolumeConflictError(value: unknown): value is VolumeConflictError {
-  return hasName(value, 'VolumeConflictError', 'GW_VOLUME_CONFLICT');
+  return hasErrorIdentity(value, 'VolumeConflictError', 'GW_VOLUME_CONFLICT');
 }
 /** True for a {@link TransformError}, even from another copy of this package. */
 export function isTransformError(value: unknown): value is TransformError {
-  return hasName(value, 'TransformError', 'GW_TRANSFORM_FAILED');
+  return hasErrorIdentity(value, 'TransformError', 'GW_TRANSFORM_FAILED');
 }
 /** True for a {@link CleanupError}, even from another copy of this package. */
 export function isCleanupError(value: unknown): value is CleanupError {
-  return hasName(value, 'CleanupError', 'GW_CLEANUP_FAILED');
+  return hasErrorIdentity(value, 'CleanupError', 'GW_CLEANUP_FAILED');
 }

@@ -16,6 +16,7 @@ export {
   CleanupError,
   describeValue,
   GirderWorkerError,
+  hasErrorIdentity,
   isCleanupError,
   isMissingServiceError,
   isSpecValidationError,
