@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import ky, { isHTTPError, isNetworkError, isTimeoutError, type KyInstance } from 'ky';
 import { type GirderErrorBody, GirderHttpError, GirderNetworkError } from './errors.ts';
 import { type Logger, silentLogger } from './logger.ts';
@@ -37,9 +36,15 @@ export interface GirderClientOptions {
    * @default 60000
    */
   timeout?: number | false;
-  /** A fetch implementation. @default globalThis.fetch */
+  /**
+   * The fetch implementation ky uses (e.g. one with a proxy agent).
+   * @default globalThis.fetch
+   */
   fetch?: typeof fetch;
-  /** @default silent */
+  /**
+   * Where the client logs retries, resumed transfers and logins (never a token).
+   * @default a silent logger
+   */
   logger?: Logger;
   /**
    * Upload chunk size in bytes (never below `minimumChunkBytes`, except the last chunk).
@@ -78,9 +83,11 @@ export interface SignalOptions {
 
 const RETRY_STATUSES = [429, 502, 503, 504];
 
-/** Normalized retry policy. */
+/** The retry policy after defaults were applied. */
 export interface NormalizedRetry {
+  /** Attempts after the first. */
   limit: number;
+  /** Upper bound of the delay between attempts, in milliseconds. */
   backoffLimitMs: number;
 }
 
@@ -95,12 +102,22 @@ function normalizeRetry(retry: number | RetryPolicy | undefined): NormalizedRetr
   return { limit, backoffLimitMs };
 }
 
-/** Backoff delay before retry number `attempt` (1-based). */
+/**
+ * Backoff delay before retry number `attempt`: 200 ms doubling, capped by the policy.
+ * @param attempt - 1-based retry number
+ * @param retry - the policy
+ * @returns milliseconds to wait
+ */
 export function backoffMs(attempt: number, retry: NormalizedRetry): number {
   return Math.min(retry.backoffLimitMs, 200 * 2 ** (attempt - 1));
 }
 
-/** Waits `ms`, or rejects with the signal's reason. */
+/**
+ * Waits `ms`, or rejects with the signal's reason (its listener removed when the timer wins).
+ * @param ms - milliseconds
+ * @param signal - cancels the wait
+ * @returns a promise settled after the wait
+ */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -196,12 +213,15 @@ export class GirderClientBase {
     });
   }
 
-  /** Whether the client holds a token. */
+  /** Whether the client holds a token (given, or from {@link GirderClientBase.authenticate}). */
   get authenticated(): boolean {
     return this.#token !== undefined;
   }
 
-  /** Replaces the token (e.g. a job-scoped one). */
+  /**
+   * Replaces the token (e.g. with a job-scoped one), or forgets it with `undefined`.
+   * @param token - the new token
+   */
   setToken(token: string | undefined): void {
     this.#token = token;
   }
@@ -209,8 +229,15 @@ export class GirderClientBase {
   /**
    * Logs in: with a username and password (HTTP Basic on `user/authentication`), or with an API
    * key (`api_key/token`; the key given to the constructor when none is passed). Keeps the token.
-   * @returns the token Girder issued
-   * @throws {@link GirderHttpError} (401) on wrong credentials
+   * @param credentials - `{ username, password }` or `{ apiKey }`; the constructor's `apiKey` when omitted
+   * @param options - `signal`
+   * @returns the token Girder issued (`token`, `expires`, `scope`)
+   * @throws TypeError when there are no credentials at all
+   * @throws {@link GirderHttpError} 401 on a wrong password, 400 on an unknown API key
+   * @example
+   * ```ts
+   * await client.authenticate({ username: 'admin', password: 'adminpassword' });
+   * ```
    */
   async authenticate(
     credentials?: { username: string; password: string } | { apiKey: string },
@@ -244,7 +271,13 @@ export class GirderClientBase {
   /**
    * Sends a request and maps failures: {@link GirderHttpError} for a non-2xx answer,
    * {@link GirderNetworkError} when none came; a caller's abort rejects with the signal's reason.
+   * GET, PUT, DELETE and HEAD are retried with backoff on network errors and 429/502/503/504;
+   * other methods, or `retry: false`, are sent once.
+   * @param method - HTTP method
+   * @param path - route under the API root, e.g. `item/<id>`
+   * @param options - `searchParams`, `json` or `body`, `headers`, `signal`, `retry`
    * @returns the raw response (body unread)
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError}
    */
   async send(
     method: string,
@@ -286,6 +319,10 @@ export class GirderClientBase {
 
   /**
    * Sends a request and parses the JSON answer (an escape hatch for routes without a method here).
+   * @param method - HTTP method
+   * @param path - route under the API root
+   * @param options - as {@link GirderClientBase.send}
+   * @returns the parsed JSON (null for an empty body)
    * @throws {@link GirderHttpError}, {@link GirderNetworkError}
    */
   async request<T>(
@@ -298,45 +335,104 @@ export class GirderClientBase {
     return (text === '' ? null : JSON.parse(text)) as T;
   }
 
-  /** GET and parse JSON. */
+  /**
+   * GET a route and parse the JSON answer (retried on transient failures).
+   * @param path - route under the API root
+   * @param options - query, headers, signal
+   * @returns the parsed answer
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError}
+   */
   get<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
     return this.request<T>('GET', path, options);
   }
-  /** POST and parse JSON (never retried blindly). */
+  /**
+   * POST to a route and parse the JSON answer. Never retried: a create must not be repeated blindly.
+   * @param path - route under the API root
+   * @param options - query, JSON or raw body, headers, signal
+   * @returns the parsed answer
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError}
+   */
   post<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
     return this.request<T>('POST', path, { ...options, retry: false });
   }
-  /** PUT and parse JSON. */
+  /**
+   * PUT to a route and parse the JSON answer (retried on transient failures).
+   * @param path - route under the API root
+   * @param options - query, JSON or raw body, headers, signal
+   * @returns the parsed answer
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError}
+   */
   put<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
     return this.request<T>('PUT', path, options);
   }
-  /** DELETE and parse JSON. */
+  /**
+   * DELETE a route and parse the JSON answer (retried on transient failures).
+   * @param path - route under the API root
+   * @param options - query, headers, signal
+   * @returns the parsed answer
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError}
+   */
   delete<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
     return this.request<T>('DELETE', path, options);
   }
 
-  /** The logged-in user, or null. */
+  /**
+   * The user the token belongs to (`GET user/me`).
+   * @param options - `signal`
+   * @returns the user, or null when anonymous
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError}
+   */
   getMe(options: SignalOptions = {}): Promise<User | null> {
     return this.get<User | null>('user/me', options);
   }
-  /** A file document. */
+  /**
+   * A file document (`GET file/{id}`).
+   * @param id - the file id
+   * @param options - `signal`
+   * @returns the file
+   * @throws {@link GirderHttpError} 400 for a malformed or unknown id, 403 without read access
+   */
   getFile(id: string, options: SignalOptions = {}): Promise<GirderFile> {
     return this.get<GirderFile>(`file/${encodeURIComponent(id)}`, options);
   }
-  /** An item document. */
+  /**
+   * An item document (`GET item/{id}`).
+   * @param id - the item id
+   * @param options - `signal`
+   * @returns the item
+   * @throws {@link GirderHttpError} 400 for a malformed or unknown id, 403 without read access
+   */
   getItem(id: string, options: SignalOptions = {}): Promise<Item> {
     return this.get<Item>(`item/${encodeURIComponent(id)}`, options);
   }
-  /** A folder document. */
+  /**
+   * A folder document (`GET folder/{id}`).
+   * @param id - the folder id
+   * @param options - `signal`
+   * @returns the folder
+   * @throws {@link GirderHttpError} 400 for a malformed or unknown id, 401/403 without read access
+   */
   getFolder(id: string, options: SignalOptions = {}): Promise<Folder> {
     return this.get<Folder>(`folder/${encodeURIComponent(id)}`, options);
   }
-  /** A job document. */
+  /**
+   * A job document (`GET job/{id}`), with its log and progress.
+   * @param id - the job id
+   * @param options - `signal`
+   * @returns the job
+   * @throws {@link GirderHttpError} 400 for an unknown id, 401/403 without access
+   */
   getJob(id: string, options: SignalOptions = {}): Promise<Job> {
     return this.get<Job>(`job/${encodeURIComponent(id)}`, options);
   }
 
-  /** Pages through a listing route with limit/offset (50 a page, as girder_client). */
+  /**
+   * Pages through a listing route with limit/offset (50 a page, as girder_client) until a short page.
+   * @param path - the listing route
+   * @param searchParams - its filters
+   * @param options - `signal`, `pageSize` (default 50)
+   * @returns the documents, one at a time
+   */
   protected async *page<T>(
     path: string,
     searchParams: Record<string, string | number | undefined>,
@@ -353,7 +449,17 @@ export class GirderClientBase {
     }
   }
 
-  /** Every folder under a parent (paged). */
+  /**
+   * Every folder under a parent, fetched a page at a time as the iteration goes.
+   * @param parent - `parentId`, `parentType` (default `folder`), optional `name`/`text` filters
+   * @param options - `signal`, `pageSize` (default 50)
+   * @returns an async iterable of folders
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError} (from the iteration)
+   * @example
+   * ```ts
+   * for await (const folder of client.listFolders({ parentId })) console.log(folder.name);
+   * ```
+   */
   listFolders(
     parent: { parentId: string; parentType?: 'folder' | 'user' | 'collection'; name?: string; text?: string },
     options: SignalOptions & { pageSize?: number } = {},
@@ -369,7 +475,13 @@ export class GirderClientBase {
       options,
     );
   }
-  /** Every item of a folder (paged). */
+  /**
+   * Every item of a folder, fetched a page at a time as the iteration goes.
+   * @param folder - `folderId`, optional `name`/`text` filters
+   * @param options - `signal`, `pageSize` (default 50)
+   * @returns an async iterable of items
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError} (from the iteration)
+   */
   listItems(
     folder: { folderId: string; name?: string; text?: string },
     options: SignalOptions & { pageSize?: number } = {},
@@ -380,13 +492,25 @@ export class GirderClientBase {
       options,
     );
   }
-  /** Every file of an item (paged). */
+  /**
+   * Every file of an item, fetched a page at a time as the iteration goes.
+   * @param itemId - the item id
+   * @param options - `signal`, `pageSize` (default 50)
+   * @returns an async iterable of files
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError} (from the iteration)
+   */
   listFiles(itemId: string, options: SignalOptions & { pageSize?: number } = {}): AsyncGenerator<GirderFile> {
     return this.page<GirderFile>(`item/${encodeURIComponent(itemId)}/files`, {}, options);
   }
 
   /**
-   * Creates a folder; with `reuseExisting`, returns the existing one of that name.
+   * Creates a folder (`POST folder`, never retried); with `reuseExisting`, returns the existing
+   * one of that name instead.
+   * @param parentId - the parent's id
+   * @param name - the folder name
+   * @param options - `parentType` (default `folder`), `description`, `public`, `reuseExisting`, `metadata`, `signal`
+   * @returns the folder
+   * @throws {@link GirderHttpError} 400 `field: "name"` when the name is taken (without `reuseExisting`)
    */
   createFolder(
     parentId: string,
@@ -413,7 +537,15 @@ export class GirderClientBase {
     });
   }
 
-  /** Creates an item; with `reuseExisting`, returns the existing one of that name. */
+  /**
+   * Creates an item (`POST item`, never retried); with `reuseExisting`, returns the existing one of
+   * that name instead (without it, Girder renames a taken name to "name (1)").
+   * @param folderId - the folder's id
+   * @param name - the item name
+   * @param options - `description`, `reuseExisting`, `metadata`, `signal`
+   * @returns the item
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError}
+   */
   createItem(
     folderId: string,
     name: string,
@@ -435,7 +567,14 @@ export class GirderClientBase {
     });
   }
 
-  /** Adds metadata to an item; a key set to null is deleted (as in Girder). */
+  /**
+   * Adds metadata to an item (`PUT item/{id}/metadata`); a key set to null is deleted (as in Girder).
+   * @param itemId - the item id
+   * @param metadata - keys to set (null deletes)
+   * @param options - `signal`
+   * @returns the updated item
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError}
+   */
   addMetadataToItem(
     itemId: string,
     metadata: Record<string, unknown>,
@@ -443,7 +582,14 @@ export class GirderClientBase {
   ): Promise<Item> {
     return this.put<Item>(`item/${encodeURIComponent(itemId)}/metadata`, { json: metadata, ...options });
   }
-  /** Adds metadata to a folder; a key set to null is deleted (as in Girder). */
+  /**
+   * Adds metadata to a folder (`PUT folder/{id}/metadata`); a key set to null is deleted (as in Girder).
+   * @param folderId - the folder id
+   * @param metadata - keys to set (null deletes)
+   * @param options - `signal`
+   * @returns the updated folder
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError}
+   */
   addMetadataToFolder(
     folderId: string,
     metadata: Record<string, unknown>,
@@ -457,7 +603,17 @@ export class GirderClientBase {
 
   /**
    * Updates a job: appends `log` (or replaces it with `overwrite`), sets `status` and progress.
-   * Sent form-encoded, as Girder's `PUT /job/{id}` expects.
+   * Sent form-encoded, as Girder's `PUT /job/{id}` expects; a job-scoped token is enough.
+   * @param jobId - the job id
+   * @param fields - `status` (a JobStatus number), `log`, `overwrite`, `progressTotal`,
+   * `progressCurrent`, `progressMessage`, `notify`
+   * @param options - `signal`
+   * @returns the job as Girder answers it
+   * @throws {@link GirderHttpError} 400 `field: "status"` for an invalid transition
+   * @example
+   * ```ts
+   * await client.updateJob(jobId, { status: 2, log: 'started\n' });
+   * ```
    */
   updateJob(
     jobId: string,
@@ -479,11 +635,5 @@ export class GirderClientBase {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       ...options,
     });
-  }
-
-  /** Reads a response body as a Node stream. */
-  protected static bodyStream(response: Response): Readable {
-    if (!response.body) return Readable.from([]);
-    return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
   }
 }

@@ -22,7 +22,10 @@ export interface DownloadOptions extends SignalOptions {
    * @default 0
    */
   offset?: number;
-  /** One past the last byte to send (non-inclusive, like Girder's `endByte`). @default the file's end */
+  /**
+   * One past the last byte to send (non-inclusive, like Girder's `endByte`).
+   * @default the file's end
+   */
   endByte?: number;
   /**
    * How many times a dropped connection is resumed (with a Range from the last byte received).
@@ -41,9 +44,15 @@ export interface UploadTarget extends SignalOptions {
   name: string;
   /** Bytes the source will give. Required by Girder up front: a Readable without it is spooled to disk first. */
   size?: number;
-  /** @default 'application/octet-stream' */
+  /**
+   * The file's MIME type.
+   * @default 'application/octet-stream'
+   */
   mimeType?: string;
-  /** Chunk size for this upload (never below the client's minimum). @default the client's */
+  /**
+   * Chunk size for this upload, in bytes (at least the client's `minimumChunkBytes`).
+   * @default the client's `chunkBytes`
+   */
   chunkBytes?: number;
   /** Called after each chunk with the bytes Girder has. */
   onProgress?: (progress: { bytes: number; total: number }) => void;
@@ -51,6 +60,24 @@ export interface UploadTarget extends SignalOptions {
 
 /** What an upload reads: a file path, a Buffer, or a Readable. */
 export type UploadSource = string | Uint8Array | Readable;
+
+/** A job artifact for {@link GirderClient.addJobArtifact}. */
+export interface JobArtifact extends SignalOptions {
+  /** The artifact's name. */
+  name: string;
+  /** Its bytes: a file path, a Buffer, or a Readable. */
+  source: UploadSource;
+  /**
+   * Bytes in `source`; required for a Readable.
+   * @default the path's or Buffer's size
+   */
+  size?: number;
+  /**
+   * The artifact's MIME type.
+   * @default 'application/octet-stream'
+   */
+  mimeType?: string;
+}
 
 /** Reads chunks of an upload source: from any offset for files and buffers, in order for streams. */
 interface ChunkSource {
@@ -269,7 +296,16 @@ export class GirderClient extends GirderClientBase {
     });
   }
 
-  /** Downloads a file to `path` (a partial file is removed on failure). */
+  /**
+   * Downloads a file to `path`, streamed and resumed as {@link GirderClient.downloadFile}; a
+   * partial file is removed on failure.
+   * @param fileId - the file id
+   * @param path - where to write (overwritten)
+   * @param options - as {@link GirderClient.downloadFile}
+   * @returns when the file is complete on disk
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError}, file system errors; an abort
+   * rejects with the signal's reason
+   */
   async downloadFileToPath(fileId: string, path: string, options: DownloadOptions = {}): Promise<void> {
     try {
       await pipeline(
@@ -286,8 +322,13 @@ export class GirderClient extends GirderClientBase {
   /**
    * Downloads an item into `dir` as girder_client does: a one-file item becomes
    * `dir/<item name>`, a multi-file item a directory `dir/<item name>/` of its files. Names are
-   * made safe: nothing can be written outside `dir`.
-   * @returns the path written
+   * made safe with {@link safeFileName}: nothing can be written outside `dir`.
+   * @param itemId - the item id
+   * @param dir - an existing directory to write into
+   * @param options - `name` (instead of the item's), `signal`
+   * @returns the path written (a file or a directory)
+   * @throws {@link UnsafeNameError} for a name that cannot be a file name (`..`, NUL, empty)
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError}
    */
   async downloadItem(
     itemId: string,
@@ -309,7 +350,20 @@ export class GirderClient extends GirderClientBase {
     return target;
   }
 
-  /** Downloads a folder recursively into `dir`: subfolders become directories, items as {@link GirderClient.downloadItem}. */
+  /**
+   * Downloads a folder recursively into `dir` (created if missing): subfolders become
+   * directories, items are written as {@link GirderClient.downloadItem} does. Every name goes
+   * through {@link safeFileName}, so nothing leaves `dir`.
+   * @param folderId - the folder id
+   * @param dir - the target directory
+   * @param options - `signal`
+   * @returns when everything is on disk
+   * @throws {@link UnsafeNameError}, {@link GirderHttpError}, {@link GirderNetworkError}
+   * @example
+   * ```ts
+   * await client.downloadFolderRecursive(folderId, './copy');
+   * ```
+   */
   async downloadFolderRecursive(folderId: string, dir: string, options: SignalOptions = {}): Promise<void> {
     await mkdir(dir, { recursive: true });
     for await (const folder of this.listFolders({ parentId: folderId, parentType: 'folder' }, options)) {
@@ -496,7 +550,14 @@ export class GirderClient extends GirderClientBase {
     return offset;
   }
 
-  /** Uploads a local file into an item. */
+  /**
+   * Uploads a local file into an item (adds a file to it), as {@link GirderClient.uploadFile}.
+   * @param itemId - the item id
+   * @param path - the local file
+   * @param options - `name` (default: the file's base name), `mimeType`, `chunkBytes`, `onProgress`, `signal`
+   * @returns the new file document
+   * @throws as {@link GirderClient.uploadFile}
+   */
   uploadFileToItem(
     itemId: string,
     path: string,
@@ -508,7 +569,15 @@ export class GirderClient extends GirderClientBase {
     );
   }
 
-  /** Uploads a local file into a folder (Girder creates an item named after it). */
+  /**
+   * Uploads a local file into a folder (Girder creates an item named after it), as
+   * {@link GirderClient.uploadFile}.
+   * @param folderId - the folder id
+   * @param path - the local file
+   * @param options - `name` (default: the file's base name), `mimeType`, `chunkBytes`, `onProgress`, `signal`
+   * @returns the new file document
+   * @throws as {@link GirderClient.uploadFile}
+   */
   uploadFileToFolder(
     folderId: string,
     path: string,
@@ -522,7 +591,12 @@ export class GirderClient extends GirderClientBase {
 
   /**
    * Uploads a local directory into a folder, recursively: subdirectories become folders (reused
-   * when they exist), files become items.
+   * when they exist), regular files become items (symbolic links and other entries are skipped).
+   * @param folderId - the target folder id
+   * @param dir - the local directory
+   * @param options - `signal`
+   * @returns when every file is uploaded
+   * @throws as {@link GirderClient.uploadFile} and {@link GirderClient.createFolder}
    */
   async uploadDirectoryToFolder(folderId: string, dir: string, options: SignalOptions = {}): Promise<void> {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -540,13 +614,17 @@ export class GirderClient extends GirderClientBase {
   }
 
   /**
-   * Attaches a file to a job as an artifact (`POST job/{id}/artifact`, as girder_worker does).
-   * @returns Girder's answer
+   * Attaches a file to a job as an artifact: `POST job/{id}/artifact?name=&size=&mimeType=` with
+   * the bytes as the body, streamed (girder_worker's `GirderUploadJobArtifact`; a deployment adds
+   * that route with a plugin). Sent once, never retried.
+   * @param jobId - the job id
+   * @param artifact - `name`, `source` (path, Buffer or Readable), `size` (required for a
+   * Readable), `mimeType`, `signal`
+   * @returns Girder's answer (the test server answers the stored file document)
+   * @throws TypeError for a Readable without `size`
+   * @throws {@link GirderHttpError}, {@link GirderNetworkError}
    */
-  async addJobArtifact(
-    jobId: string,
-    artifact: SignalOptions & { name: string; source: UploadSource; size?: number; mimeType?: string },
-  ): Promise<unknown> {
+  async addJobArtifact(jobId: string, artifact: JobArtifact): Promise<unknown> {
     let body: RequestBody;
     let size = artifact.size;
     if (typeof artifact.source === 'string') {

@@ -17,7 +17,13 @@ export {
   isUnsafeNameError,
   UnsafeNameError,
 } from './errors.ts';
-export { type DownloadOptions, GirderClient, type UploadSource, type UploadTarget } from './girder-client.ts';
+export {
+  type DownloadOptions,
+  GirderClient,
+  type JobArtifact,
+  type UploadSource,
+  type UploadTarget,
+} from './girder-client.ts';
 export { type Logger, silentLogger } from './logger.ts';
 export type {
   AuthToken,

@@ -18,11 +18,16 @@ describe('jobs', () => {
       progressCurrent: 4,
       progressMessage: 'working',
     });
-    let after = await client.getJob(job._id);
+    const after = await client.getJob(job._id);
     expect(after.status).toBe(2);
     expect(after.log).toEqual(['first line\n', 'second\n']);
     expect(after.progress).toMatchObject({ total: 10, current: 4, message: 'working' });
-    const answer = await client.updateJob(job._id, { log: 'only\n', overwrite: true, status: 3, notify: false });
+    const answer = await client.updateJob(job._id, {
+      log: 'only\n',
+      overwrite: true,
+      status: 3,
+      notify: false,
+    });
     expect(answer).toMatchObject({ _modelType: 'job', status: 3 });
     expect((await client.getJob(job._id)).log).toEqual(['only\n']);
     expect(girder.server.getJob(job._id).status).toBe(3);
