@@ -32,7 +32,8 @@ export interface GirderClientOptions {
    */
   retry?: number | RetryPolicy;
   /**
-   * Per-request timeout for getting an answer, in milliseconds; `false` disables it.
+   * Per-request timeout for getting an answer, in milliseconds; `false` disables it. It covers
+   * sending the body (an upload chunk must go through within it) but not reading a download.
    * @default 60000
    */
   timeout?: number | false;

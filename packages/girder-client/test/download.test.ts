@@ -38,6 +38,16 @@ describe('downloadFile', () => {
     expect(logger.lines.filter((l) => l.startsWith('warn a Girder download was cut'))).toHaveLength(2);
   });
 
+  it('retries a resumed request that answers 503', async () => {
+    const data = pattern(200_000, 17);
+    const file = await fileOf(data);
+    girder.server.faults.cutDownload({ afterBytes: 50_000 });
+    girder.server.faults.failNext({ method: 'GET', path: /\/download$/, status: 503, after: 1 });
+    const got = Buffer.concat(await Array.fromAsync(adminClient(girder.server).downloadFile(file._id)));
+    expect(got.equals(data)).toBe(true);
+    expect(downloads().map((r) => r.status)).toEqual([200, 503, 206]);
+  });
+
   it('gives up with a GirderNetworkError after maxResumes cuts', async () => {
     const file = await fileOf(pattern(50_000));
     girder.server.faults.cutDownload({ afterBytes: 1000, count: 10 });
