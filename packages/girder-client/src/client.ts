@@ -440,6 +440,8 @@ export class GirderClientBase {
     options: SignalOptions & { pageSize?: number },
   ): AsyncGenerator<T> {
     const limit = options.pageSize ?? 50;
+    // limit=0 means "everything" to Girder: a page size must be positive or paging never ends.
+    checkInteger(limit, 'pageSize', 1);
     for (let offset = 0; ; offset += limit) {
       const page = await this.get<T[]>(path, {
         searchParams: { ...searchParams, limit, offset },

@@ -33,6 +33,20 @@ describe('resources', () => {
     );
   });
 
+  it('pages with a chosen page size, and refuses one that is not positive', async () => {
+    const { server } = girder;
+    const client = adminClient(server);
+    for (let i = 0; i < 5; i++) server.createItem({ folderId: server.admin.privateFolderId, name: `p${i}` });
+    const items = await Array.fromAsync(
+      client.listItems({ folderId: server.admin.privateFolderId }, { pageSize: 2 }),
+    );
+    expect(items.map((i) => i.name)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']);
+    expect(server.requests.filter((r) => r.path.endsWith('/item'))).toHaveLength(3);
+    await expect(Array.fromAsync(client.listItems({ folderId: 'x' }, { pageSize: 0 }))).rejects.toThrow(
+      /pageSize: expected an integer >= 1, got 0/,
+    );
+  });
+
   it('gets folders, items, files and jobs as typed documents', async () => {
     const { server } = girder;
     const client = adminClient(server);
