@@ -227,6 +227,7 @@ export class GirderClient extends GirderClientBase {
     let end = options.endByte;
     let resumes = 0;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let cancelled = false;
     const open = async (): Promise<ReadableStreamDefaultReader<Uint8Array>> => {
       const ranged = position > 0 || end !== undefined;
       const response = await this.send('GET', path, {
@@ -255,6 +256,7 @@ export class GirderClient extends GirderClientBase {
             try {
               reader ??= await open();
               const { done, value } = await reader.read();
+              if (cancelled) return;
               if (!done) {
                 position += value.byteLength;
                 controller.enqueue(value);
@@ -269,6 +271,7 @@ export class GirderClient extends GirderClientBase {
             } catch (error) {
               reader?.cancel().catch(() => {});
               reader = undefined;
+              if (cancelled) return;
               if (signal?.aborted) throw signal.reason;
               if (isGirderHttpError(error)) throw error;
               if (++resumes > maxResumes) {
@@ -286,6 +289,8 @@ export class GirderClient extends GirderClientBase {
           }
         },
         cancel: async (reason) => {
+          // The consumer is gone (the Readable was destroyed): no more reads, no resumes.
+          cancelled = true;
           await reader?.cancel(reason);
         },
       },

@@ -107,6 +107,15 @@ describe('downloadFile', () => {
     expect(downloads()).toHaveLength(1);
   });
 
+  it('sends no further request once the consumer destroys the stream', async () => {
+    const file = await fileOf(pattern(4_000_000));
+    const stream = adminClient(girder.server).downloadFile(file._id);
+    for await (const _ of stream) break; // destroys the stream after the first chunk
+    await vi.waitFor(() => expect(downloads()).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(downloads()).toHaveLength(1);
+  });
+
   it('rejects invalid options naming the field', () => {
     const client = adminClient(girder.server);
     expect(() => client.downloadFile('x', { offset: -1 })).toThrow(/offset: expected an integer >= 0/);
