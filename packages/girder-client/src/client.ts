@@ -82,7 +82,8 @@ export interface SignalOptions {
   signal?: AbortSignal;
 }
 
-const RETRY_STATUSES = [429, 502, 503, 504];
+/** Statuses retried with backoff (idempotent requests and upload chunks). */
+export const RETRY_STATUSES: readonly number[] = [429, 502, 503, 504];
 
 /** The retry policy after defaults were applied. */
 export interface NormalizedRetry {
@@ -157,6 +158,10 @@ export class GirderClientBase {
   readonly minimumChunkBytes: number;
   /** The ky instance every request goes through. */
   protected readonly ky: KyInstance;
+  /** Milliseconds allowed to get an answer, or false. */
+  protected readonly timeoutMs: number | false;
+  /** Whether the caller gave its own fetch (then every request goes through it). */
+  protected readonly customFetch: boolean;
   #token: string | undefined;
   readonly #apiKey: string | undefined;
 
@@ -184,6 +189,8 @@ export class GirderClientBase {
       throw new TypeError(`timeout: expected a number of milliseconds > 0 or false, got ${String(timeout)}`);
     if (options.fetch !== undefined && typeof options.fetch !== 'function')
       throw new TypeError(`fetch: expected a fetch function, got ${typeof options.fetch}`);
+    this.timeoutMs = timeout;
+    this.customFetch = options.fetch !== undefined;
     this.ky = ky.create({
       prefix: `${this.apiUrl}/`,
       timeout,
@@ -191,7 +198,7 @@ export class GirderClientBase {
       retry: {
         limit: this.retry.limit,
         methods: ['get', 'put', 'delete', 'head'],
-        statusCodes: RETRY_STATUSES,
+        statusCodes: [...RETRY_STATUSES],
         backoffLimit: this.retry.backoffLimitMs,
       },
       hooks: {
@@ -212,6 +219,11 @@ export class GirderClientBase {
         ],
       },
     });
+  }
+
+  /** The `Girder-Token` header when the client holds a token (for requests that bypass ky). */
+  protected authHeaders(): Record<string, string> {
+    return this.#token ? { 'Girder-Token': this.#token } : {};
   }
 
   /** Whether the client holds a token (given, or from {@link GirderClientBase.authenticate}). */

@@ -1,10 +1,11 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { backoffMs, delay, GirderClientBase, type RequestBody, type SignalOptions } from './client.ts';
+import { DownloadBody, type DownloadContext, DownloadStream } from './download.ts';
 import {
   GirderHttpError,
   GirderNetworkError,
@@ -201,10 +202,11 @@ function isRetryable(error: unknown): boolean {
  */
 export class GirderClient extends GirderClientBase {
   /**
-   * Streams a file's bytes, never buffered whole. The response body is read through one web
-   * stream that, when the connection drops or ends early, asks again with
-   * `Range: bytes=<last byte received + 1>-` (up to `maxResumes` times, with backoff) and carries
-   * on; it becomes a Node Readable once, at the edge.
+   * Streams a file's bytes, never buffered whole. When the connection drops or ends early it asks
+   * again with `Range: bytes=<last byte received + 1>-` (up to `maxResumes` times, with backoff)
+   * and carries on. Over plain `http:` (and without a custom `fetch`) the body is read on its own
+   * HTTP/1.1 connection into reused buffers, about twice as fast as fetch; over `https:`, after a
+   * redirect, or with a custom `fetch`, it goes through fetch.
    * @param fileId - the file's id
    * @param options - `offset`, `endByte`, `maxResumes`, `signal`
    * @returns a Readable of the bytes; failures arrive on it as {@link GirderHttpError} (Girder
@@ -217,93 +219,69 @@ export class GirderClient extends GirderClientBase {
    * ```
    */
   downloadFile(fileId: string, options: DownloadOptions = {}): Readable {
-    const { signal } = options;
+    return new DownloadStream(this.#downloadBody(fileId, options));
+  }
+
+  /**
+   * A file's bytes as an async iterable of chunks that are lent: each is valid only until the
+   * iteration moves on (the buffer is reused), so copy what you keep. It resumes and fails as
+   * {@link GirderClient.downloadFile}, and it is the fastest way to move a file into a sink that
+   * is done with each chunk before asking for the next (a file, a pipe): no allocation per chunk.
+   * Ending the iteration early (`break`, `return`) closes the connection.
+   * @param fileId - the file's id
+   * @param options - `offset`, `endByte`, `maxResumes`, `signal`
+   * @returns an async iterable of lent chunks
+   * @throws TypeError when an option is invalid (before any request)
+   * @example
+   * ```ts
+   * const out = await open('copy.bin', 'w');
+   * for await (const chunk of client.downloadFileChunks(file._id)) await out.write(chunk);
+   * await out.close();
+   * ```
+   */
+  downloadFileChunks(fileId: string, options: DownloadOptions = {}): AsyncIterableIterator<Uint8Array> {
+    const body = this.#downloadBody(fileId, options);
+    const iterator: AsyncIterableIterator<Uint8Array> = {
+      next: async () => {
+        const chunk = await body.read();
+        return chunk ? { done: false, value: chunk } : { done: true, value: undefined };
+      },
+      return: async () => {
+        body.cancel();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  #downloadBody(fileId: string, options: DownloadOptions): DownloadBody {
     const maxResumes = options.maxResumes ?? 5;
     checkCount(maxResumes, 'maxResumes', 0);
     checkCount(options.offset, 'offset', 0);
     checkCount(options.endByte, 'endByte', (options.offset ?? 0) + 1);
-    const path = `file/${encodeURIComponent(fileId)}/download`;
-    let position = options.offset ?? 0;
-    let end = options.endByte;
-    let resumes = 0;
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-    let cancelled = false;
-    const open = async (): Promise<ReadableStreamDefaultReader<Uint8Array>> => {
-      const ranged = position > 0 || end !== undefined;
-      const response = await this.send('GET', path, {
-        ...(ranged ? { headers: { Range: `bytes=${position}-${end === undefined ? '' : end - 1}` } } : {}),
-        ...(signal ? { signal } : {}),
-      });
-      if (ranged && response.status !== 206) {
-        await response.body?.cancel();
-        throw new GirderHttpError(response.status, 'GET', `${this.apiUrl}/${path}`, {
-          message: `expected 206 Partial Content to a Range request, got ${response.status}`,
-        });
-      }
-      if (end === undefined) {
-        const total = response.headers.get('content-range')?.match(/\/(\d+)$/)?.[1];
-        const length = response.headers.get('content-length');
-        if (total !== undefined) end = Number(total);
-        else if (length !== null && !ranged) end = Number(length);
-      }
-      if (!response.body) return new ReadableStream<Uint8Array>({ start: (c) => c.close() }).getReader();
-      return response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+    const context: DownloadContext = {
+      apiUrl: this.apiUrl,
+      logger: this.logger,
+      retry: this.retry,
+      timeoutMs: this.timeoutMs,
+      native: !this.customFetch && this.apiUrl.startsWith('http:'),
+      authHeaders: () => this.authHeaders(),
+      send: (method, path, sendOptions) => this.send(method, path, sendOptions),
     };
-    const body = new ReadableStream<Uint8Array>(
-      {
-        pull: async (controller) => {
-          for (;;) {
-            try {
-              reader ??= await open();
-              const { done, value } = await reader.read();
-              if (cancelled) return;
-              if (!done) {
-                position += value.byteLength;
-                controller.enqueue(value);
-                return;
-              }
-              reader = undefined;
-              if (end === undefined || position >= end) {
-                controller.close();
-                return;
-              }
-              throw new Error(`the connection ended at byte ${position} of ${end}`);
-            } catch (error) {
-              reader?.cancel().catch(() => {});
-              reader = undefined;
-              if (cancelled) return;
-              if (signal?.aborted) throw signal.reason;
-              if (isGirderHttpError(error)) throw error;
-              if (++resumes > maxResumes) {
-                throw new GirderNetworkError('GET', `${this.apiUrl}/${path}`, error, {
-                  hint: `gave up after ${maxResumes} resumes at byte ${position}; retry later or raise maxResumes`,
-                });
-              }
-              this.logger.warn('a Girder download was cut; resuming with Range', {
-                fileId,
-                position,
-                attempt: resumes,
-              });
-              await delay(backoffMs(resumes, this.retry), signal);
-            }
-          }
-        },
-        cancel: async (reason) => {
-          // The consumer is gone (the Readable was destroyed): no more reads, no resumes.
-          cancelled = true;
-          await reader?.cancel(reason);
-        },
-      },
-      { highWaterMark: 0 },
-    );
-    return Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>, {
-      highWaterMark: 1 << 20,
+    return new DownloadBody(context, {
+      fileId,
+      offset: options.offset ?? 0,
+      endByte: options.endByte,
+      maxResumes,
+      signal: options.signal,
     });
   }
 
   /**
-   * Downloads a file to `path`, streamed and resumed as {@link GirderClient.downloadFile}; a
-   * partial file is removed on failure.
+   * Downloads a file to `path`, streamed and resumed as {@link GirderClient.downloadFile}, each
+   * lent chunk written before the next is read; a partial regular file is removed on failure
+   * (a device or a FIFO is left alone).
    * @param fileId - the file id
    * @param path - where to write (overwritten)
    * @param options - as {@link GirderClient.downloadFile}
@@ -312,14 +290,25 @@ export class GirderClient extends GirderClientBase {
    * rejects with the signal's reason
    */
   async downloadFileToPath(fileId: string, path: string, options: DownloadOptions = {}): Promise<void> {
+    const body = this.#downloadBody(fileId, options);
+    let file: FileHandle | undefined;
+    let partial = false;
     try {
-      await pipeline(
-        this.downloadFile(fileId, options),
-        createWriteStream(path),
-        options.signal ? { signal: options.signal } : {},
-      );
+      file = await open(path, 'w');
+      // Only a regular file is ours to remove on failure (never /dev/null or a FIFO).
+      partial = (await file.stat()).isFile();
+      // Each chunk is written before the next is read, so lent chunks need no copy.
+      for (let chunk = await body.read(); chunk; chunk = await body.read()) {
+        for (let at = 0; at < chunk.byteLength; ) {
+          at += (await file.write(chunk, at)).bytesWritten;
+        }
+      }
+      await file.close();
+      file = undefined;
     } catch (error) {
-      await rm(path, { force: true });
+      body.cancel(error);
+      await file?.close().catch(() => {});
+      if (partial) await rm(path, { force: true });
       throw options.signal?.aborted ? options.signal.reason : error;
     }
   }
