@@ -1,7 +1,9 @@
 import { Readable, type TransformCallback, Transform as TransformStream, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import type { Logger } from '@girder-worker/transforms';
 import { ConnectorError, type ConnectorSide } from './errors.ts';
+import { FifoWriteStream } from './fifo-writer.ts';
+import { isLentChunks, type LentChunks } from './lent-chunks.ts';
 
 /** What a source or sink factory receives when the connector starts. */
 export interface EndpointOptions {
@@ -11,8 +13,11 @@ export interface EndpointOptions {
   until?: PromiseLike<unknown> | undefined;
 }
 
-/** A ready stream of bytes: a Readable or any async iterable of byte chunks. */
-export type ByteSource = Readable | AsyncIterable<Uint8Array>;
+/**
+ * A ready stream of bytes: a Readable, any async iterable of byte chunks, or {@link LentChunks}
+ * (chunks valid only until the next step, written without a copy where the sink allows).
+ */
+export type ByteSource = Readable | AsyncIterable<Uint8Array> | LentChunks;
 
 /**
  * Where a connector reads from: a Readable, an async iterable of byte chunks, or a function
@@ -73,13 +78,29 @@ function isWritable(value: unknown): value is Writable {
   );
 }
 
+/** A running count of the bytes delivered. */
+interface Moved {
+  bytes: number;
+}
+
 /** Counts the bytes that pass on to the sink; it adds no buffering beyond the stream defaults. */
 class ByteCounter extends TransformStream {
-  bytes = 0;
+  readonly #moved: Moved;
+  constructor(moved: Moved) {
+    super();
+    this.#moved = moved;
+  }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
+    this.#moved.bytes += chunk.length;
     callback(null, chunk);
   }
+}
+
+/** Writes one chunk and settles when the sink is done with it. */
+function writeChunk(sink: Writable, chunk: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    sink.write(chunk, (error) => (error ? reject(error) : resolve()));
+  });
 }
 
 /**
@@ -104,7 +125,7 @@ export class StreamConnector implements AsyncDisposable {
   readonly #signal: AbortSignal;
   readonly #resolve: (result: ConnectorResult) => void;
   readonly #reject: (error: unknown) => void;
-  #counter: ByteCounter | undefined;
+  readonly #moved: Moved = { bytes: 0 };
   #started = false;
   #closing: Promise<void> | undefined;
 
@@ -141,7 +162,7 @@ export class StreamConnector implements AsyncDisposable {
 
   /** Bytes delivered to the output so far. */
   get bytesMoved(): number {
-    return this.#counter?.bytes ?? 0;
+    return this.#moved.bytes;
   }
 
   /** Whether {@link StreamConnector.start} was called. */
@@ -198,18 +219,18 @@ export class StreamConnector implements AsyncDisposable {
       if (!failed && !signal.aborted) failed = { side, error };
     };
 
-    let source: Readable;
+    let source: Readable | LentChunks;
     try {
       signal.throwIfAborted();
       const resolved = typeof this.#input === 'function' ? await this.#input(endpoint) : this.#input;
-      if (isReadable(resolved)) source = resolved;
+      if (isReadable(resolved) || isLentChunks(resolved)) source = resolved;
       else if (isAsyncIterable(resolved)) source = Readable.from(resolved, { objectMode: false });
       else throw new TypeError('the input function returned neither a Readable nor an async iterable');
     } catch (error) {
       if (isWritable(this.#output)) (this.#output as Writable).destroy();
       throw signal.aborted ? signal.reason : new ConnectorError(this.name, 'input', 0, error);
     }
-    source.on('error', record('input'));
+    if (isReadable(source)) source.on('error', record('input'));
 
     let sink: Writable;
     try {
@@ -218,23 +239,76 @@ export class StreamConnector implements AsyncDisposable {
       if (!isWritable(resolved)) throw new TypeError('the output function did not return a Writable');
       sink = resolved;
     } catch (error) {
-      source.destroy();
+      if (isReadable(source)) source.destroy();
+      else
+        source[Symbol.asyncIterator]()
+          .return?.()
+          ?.catch(() => {});
       throw signal.aborted ? signal.reason : new ConnectorError(this.name, 'output', 0, error);
     }
     sink.on('error', record('output'));
 
-    const counter = new ByteCounter();
-    this.#counter = counter;
+    const moved = this.#moved;
     try {
-      await pipeline(source, counter, sink, { signal });
+      if (isReadable(source)) await pipeline(source, new ByteCounter(moved), sink, { signal });
+      else await pumpLent(source, sink, signal, moved, record);
     } catch (error) {
-      if (failed) throw new ConnectorError(this.name, failed.side, counter.bytes, failed.error);
+      if (failed) throw new ConnectorError(this.name, failed.side, moved.bytes, failed.error);
       if (signal.aborted) throw signal.reason;
       const side: ConnectorSide = sink.destroyed && !sink.writableFinished ? 'output' : 'input';
-      throw new ConnectorError(this.name, side, counter.bytes, error);
+      throw new ConnectorError(this.name, side, moved.bytes, error);
     }
-    this.#logger?.debug('stream finished', { connector: this.name, bytes: counter.bytes });
-    return { bytesMoved: counter.bytes };
+    this.#logger?.debug('stream finished', { connector: this.name, bytes: moved.bytes });
+    return { bytesMoved: moved.bytes };
+  }
+}
+
+/**
+ * Moves lent chunks: each is written, and the sink done with it, before the next is asked for.
+ * A FIFO writer is done with a chunk once its callback runs; other sinks get a copy, since they
+ * may keep it. On failure or abort both ends are closed; `record` learns which side failed.
+ */
+async function pumpLent(
+  source: LentChunks,
+  sink: Writable,
+  signal: AbortSignal,
+  moved: Moved,
+  record: (side: ConnectorSide) => (error: unknown) => void,
+): Promise<void> {
+  const iterator = source[Symbol.asyncIterator]();
+  const keepsNothing = sink instanceof FifoWriteStream;
+  const failOn = (side: ConnectorSide) => (error: unknown) => {
+    record(side)(error);
+    throw error;
+  };
+  const { promise: aborted, reject: abort } = Promise.withResolvers<never>();
+  aborted.catch(() => {});
+  const onAbort = (): void => abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  // Settles when the sink finishes (after end) or breaks; before end, either is a failure.
+  const outputDone = finished(sink);
+  const outputBroken = outputDone.then(
+    () => Promise.reject(new Error('the output finished before the input ended')),
+    failOn('output'),
+  );
+  outputBroken.catch(() => {});
+  try {
+    signal.throwIfAborted();
+    for (;;) {
+      const step = await Promise.race([iterator.next().catch(failOn('input')), aborted, outputBroken]);
+      if (step.done) break;
+      const chunk = keepsNothing ? step.value : Buffer.from(step.value);
+      await Promise.race([writeChunk(sink, chunk).catch(failOn('output')), aborted, outputBroken]);
+      moved.bytes += chunk.byteLength;
+    }
+    sink.end();
+    await Promise.race([outputDone.catch(failOn('output')), aborted]);
+  } catch (error) {
+    iterator.return?.()?.catch(() => {});
+    sink.destroy();
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 

@@ -37,6 +37,7 @@ export { type FifoReaderOptions, FifoReadStream, openFifoReader } from './fifo-r
 export { type FifoWriterOptions, FifoWriteStream, openFifoWriter } from './fifo-writer.ts';
 export { HostFileSink, HostFileSource } from './host-file.ts';
 export { pipesKinds } from './kinds.ts';
+export { isLentChunks, LentChunks } from './lent-chunks.ts';
 export { type MkfifoOptions, mkfifo } from './mkfifo.ts';
 export { NamedInputPipe, NamedOutputPipe, NamedPipeBase, type NamedPipeOptions } from './named-pipe.ts';
 export { ProgressPipe, type ProgressPipeOptions } from './progress-pipe.ts';
