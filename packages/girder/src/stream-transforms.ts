@@ -1,5 +1,5 @@
 import { PassThrough, type Readable, Writable } from 'node:stream';
-import type { StreamSink, StreamSource } from '@girder-worker/pipes';
+import { LentChunks, type StreamSink, type StreamSource } from '@girder-worker/pipes';
 import {
   type FieldReader,
   SpecValidationError,
@@ -32,10 +32,14 @@ export class GirderFileIdToStream extends Transform<StreamSource> {
     this.fileId = checkId(fileId, 'fileId');
   }
 
-  /** A source that opens the download when the connector starts. */
+  /**
+   * A source that opens the download when the connector starts. Its chunks are lent (the
+   * download reuses two buffers), so bytes go from the socket to the named pipe with no copy in
+   * between.
+   */
   transform(ctx: TransformContext): StreamSource {
     const client = girderClientOf(ctx);
-    return ({ signal }): Readable => client.downloadFile(this.fileId, { signal });
+    return ({ signal }) => new LentChunks(client.downloadFileChunks(this.fileId, { signal }));
   }
 
   /** Fields for serialization. */
