@@ -151,6 +151,14 @@ export class DownloadBody {
         message: `expected 206 Partial Content to a Range request, got ${opened.status}`,
       });
     }
+    const start = opened.header('content-range')?.match(/^bytes (\d+)-/)?.[1];
+    if (ranged && start !== undefined && Number(start) !== this.#position) {
+      // Bytes from anywhere else would be spliced in at the wrong place.
+      opened.destroy();
+      throw new GirderHttpError(opened.status, 'GET', this.#url(), {
+        message: `asked for bytes from ${this.#position}, got a range starting at ${start}`,
+      });
+    }
     if (this.#end === undefined) {
       const total = opened.header('content-range')?.match(/\/(\d+)$/)?.[1];
       const length = opened.header('content-length');

@@ -156,6 +156,25 @@ describe('the download transport', () => {
     expect(headers).toContain('Range: bytes=5-');
   });
 
+  it('refuses a range that starts elsewhere than asked, rather than splice bytes in', async () => {
+    const { port } = await rawServer((socket) => {
+      socket.once('data', () => {
+        socket.end(
+          'HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-2/8\r\nContent-Length: 3\r\n\r\nabc',
+        );
+      });
+    });
+    const client = new GirderClient({ apiUrl: `http://127.0.0.1:${port}/api/v1`, token: 't' });
+    const error = await rejection(
+      Array.fromAsync(client.downloadFile('0123456789abcdef01234567', { offset: 5 })),
+    );
+    expect(error).toMatchObject({
+      name: 'GirderHttpError',
+      status: 206,
+      girderMessage: 'asked for bytes from 5, got a range starting at 0',
+    });
+  });
+
   it('gives up with a GirderNetworkError when no answer comes within the timeout', async () => {
     const { port } = await rawServer(() => {});
     const client = new GirderClient({ apiUrl: `http://127.0.0.1:${port}/api/v1`, token: 't', timeout: 100 });
