@@ -6,20 +6,9 @@ import { createStreamConnector } from '../src/connector.ts';
 import { isConnectorError } from '../src/errors.ts';
 import { openFifoReader } from '../src/fifo-reader.ts';
 import { openFifoWriter } from '../src/fifo-writer.ts';
-import { delay, makeFifo, sh, stdoutOf } from './helpers.ts';
+import { collector, delay, makeFifo, sh, stdoutOf } from './helpers.ts';
 
 afterEach(() => assertNoLeaks({ containers: false }));
-
-function collector(): { sink: Writable; data(): Buffer } {
-  const parts: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      parts.push(chunk);
-      callback();
-    },
-  });
-  return { sink, data: () => Buffer.concat(parts) };
-}
 
 describe('StreamConnector', () => {
   it('moves an async iterable into a sink and counts the bytes', async () => {

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { makeTempDir } from '@girder-worker/test-helpers';
 import { onTestFinished } from 'vitest';
 import { mkfifo } from '../src/mkfifo.ts';
@@ -46,4 +47,16 @@ export function stdoutOf(child: { output: Promise<string> }): Promise<string> {
 /** Resolves after `ms`. */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A sink that keeps every chunk it is given (as a PassThrough would), and their bytes joined. */
+export function collector(): { sink: Writable; data(): Buffer } {
+  const parts: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      parts.push(chunk);
+      callback();
+    },
+  });
+  return { sink, data: () => Buffer.concat(parts) };
 }

@@ -6,7 +6,7 @@ import { createStreamConnector } from '../src/connector.ts';
 import { isConnectorError } from '../src/errors.ts';
 import { openFifoWriter } from '../src/fifo-writer.ts';
 import { isLentChunks, LentChunks } from '../src/lent-chunks.ts';
-import { delay, makeFifo, sh, stdoutOf } from './helpers.ts';
+import { collector, delay, makeFifo, sh, stdoutOf } from './helpers.ts';
 
 afterEach(() => assertNoLeaks({ containers: false }));
 
@@ -38,18 +38,6 @@ function lender(payload: Buffer, size: number, options: { failAt?: number } = {}
   return { source: new LentChunks(iterator), state };
 }
 
-/** A sink that keeps every chunk it is given (as a PassThrough would). */
-function keeper(): { sink: Writable; data(): Buffer } {
-  const parts: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      parts.push(chunk);
-      callback();
-    },
-  });
-  return { sink, data: () => Buffer.concat(parts) };
-}
-
 describe('LentChunks through a connector', () => {
   it('is recognised by brand, and refuses what is not an async iterable', () => {
     expect(isLentChunks(lender(Buffer.alloc(1), 1).source)).toBe(true);
@@ -77,7 +65,7 @@ describe('LentChunks through a connector', () => {
   it('copies lent chunks for a sink that may keep them', async () => {
     const payload = randomBytes(300_000);
     const { source } = lender(payload, 10_000);
-    const { sink, data } = keeper();
+    const { sink, data } = collector();
     const result = await createStreamConnector({ input: source, output: sink }).start();
     expect(result.bytesMoved).toBe(payload.length);
     // Without a copy every kept chunk would show the lender's last bytes.
@@ -86,7 +74,7 @@ describe('LentChunks through a connector', () => {
 
   it('reports an input failure on the input side and destroys the sink', async () => {
     const { source } = lender(randomBytes(100_000), 10_000, { failAt: 50_000 });
-    const { sink } = keeper();
+    const { sink } = collector();
     const error = await createStreamConnector({ input: source, output: sink, name: 'lent' })
       .start()
       .catch((e: unknown) => e);
@@ -116,7 +104,7 @@ describe('LentChunks through a connector', () => {
     const fifo = await makeFifo();
     const { source, state } = lender(randomBytes(50_000_000), 1 << 20);
     // A reader that holds the FIFO open and never reads: the writer is stuck mid-chunk at the abort.
-    const reader = sh('sleep 5 < "$F"', { F: fifo });
+    sh('sleep 5 < "$F"', { F: fifo });
     const controller = new AbortController();
     const connector = createStreamConnector({
       input: source,
