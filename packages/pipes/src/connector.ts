@@ -1,9 +1,8 @@
 import { Readable, type TransformCallback, Transform as TransformStream, type Writable } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 import type { Logger } from '@girder-worker/transforms';
 import { ConnectorError, type ConnectorSide } from './errors.ts';
-import { FifoWriteStream } from './fifo-writer.ts';
-import { isLentChunks, type LentChunks } from './lent-chunks.ts';
+import { isLentChunks, type LentChunks, pumpLent } from './lent-chunks.ts';
 
 /** What a source or sink factory receives when the connector starts. */
 export interface EndpointOptions {
@@ -94,13 +93,6 @@ class ByteCounter extends TransformStream {
     this.#moved.bytes += chunk.length;
     callback(null, chunk);
   }
-}
-
-/** Writes one chunk and settles when the sink is done with it. */
-function writeChunk(sink: Writable, chunk: Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => {
-    sink.write(chunk, (error) => (error ? reject(error) : resolve()));
-  });
 }
 
 /**
@@ -260,55 +252,6 @@ export class StreamConnector implements AsyncDisposable {
     }
     this.#logger?.debug('stream finished', { connector: this.name, bytes: moved.bytes });
     return { bytesMoved: moved.bytes };
-  }
-}
-
-/**
- * Moves lent chunks: each is written, and the sink done with it, before the next is asked for.
- * A FIFO writer is done with a chunk once its callback runs; other sinks get a copy, since they
- * may keep it. On failure or abort both ends are closed; `record` learns which side failed.
- */
-async function pumpLent(
-  source: LentChunks,
-  sink: Writable,
-  signal: AbortSignal,
-  moved: Moved,
-  record: (side: ConnectorSide) => (error: unknown) => void,
-): Promise<void> {
-  const iterator = source[Symbol.asyncIterator]();
-  const keepsNothing = sink instanceof FifoWriteStream;
-  const failOn = (side: ConnectorSide) => (error: unknown) => {
-    record(side)(error);
-    throw error;
-  };
-  const { promise: aborted, reject: abort } = Promise.withResolvers<never>();
-  aborted.catch(() => {});
-  const onAbort = (): void => abort(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
-  // Settles when the sink finishes (after end) or breaks; before end, either is a failure.
-  const outputDone = finished(sink);
-  const outputBroken = outputDone.then(
-    () => Promise.reject(new Error('the output finished before the input ended')),
-    failOn('output'),
-  );
-  outputBroken.catch(() => {});
-  try {
-    signal.throwIfAborted();
-    for (;;) {
-      const step = await Promise.race([iterator.next().catch(failOn('input')), aborted, outputBroken]);
-      if (step.done) break;
-      const chunk = keepsNothing ? step.value : Buffer.from(step.value);
-      await Promise.race([writeChunk(sink, chunk).catch(failOn('output')), aborted, outputBroken]);
-      moved.bytes += chunk.byteLength;
-    }
-    sink.end();
-    await Promise.race([outputDone.catch(failOn('output')), aborted]);
-  } catch (error) {
-    iterator.return?.()?.catch(() => {});
-    sink.destroy();
-    throw error;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
   }
 }
 

@@ -1,3 +1,8 @@
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { ConnectorSide } from './errors.ts';
+import { FifoWriteStream } from './fifo-writer.ts';
+
 /**
  * A byte source whose chunks are lent: each is valid only until the next step of the iteration
  * (the producer reuses its buffers), e.g. `GirderClient.downloadFileChunks`. A connector writes
@@ -39,4 +44,60 @@ export class LentChunks implements AsyncIterable<Uint8Array> {
  */
 export function isLentChunks(value: unknown): value is LentChunks {
   return Object.prototype.toString.call(value) === '[object LentChunks]';
+}
+
+/** Writes one chunk and settles when the sink is done with it. */
+function writeChunk(sink: Writable, chunk: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    sink.write(chunk, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/**
+ * Moves lent chunks: each is written, and the sink done with it, before the next is asked for.
+ * A FIFO writer is done with a chunk once its callback runs; other sinks get a copy, since they
+ * may keep it. On failure or abort both ends are closed; `record` learns which side failed.
+ */
+export async function pumpLent(
+  source: LentChunks,
+  sink: Writable,
+  signal: AbortSignal,
+  moved: { bytes: number },
+  record: (side: ConnectorSide) => (error: unknown) => void,
+): Promise<void> {
+  const iterator = source[Symbol.asyncIterator]();
+  const keepsNothing = sink instanceof FifoWriteStream;
+  const failOn = (side: ConnectorSide) => (error: unknown) => {
+    record(side)(error);
+    throw error;
+  };
+  const { promise: aborted, reject: abort } = Promise.withResolvers<never>();
+  aborted.catch(() => {});
+  const onAbort = (): void => abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  // Settles when the sink finishes (after end) or breaks; before end, either is a failure.
+  const outputDone = finished(sink);
+  const outputBroken = outputDone.then(
+    () => Promise.reject(new Error('the output finished before the input ended')),
+    failOn('output'),
+  );
+  outputBroken.catch(() => {});
+  try {
+    signal.throwIfAborted();
+    for (;;) {
+      const step = await Promise.race([iterator.next().catch(failOn('input')), aborted, outputBroken]);
+      if (step.done) break;
+      const chunk = keepsNothing ? step.value : Buffer.from(step.value);
+      await Promise.race([writeChunk(sink, chunk).catch(failOn('output')), aborted, outputBroken]);
+      moved.bytes += chunk.byteLength;
+    }
+    sink.end();
+    await Promise.race([outputDone.catch(failOn('output')), aborted]);
+  } catch (error) {
+    iterator.return?.()?.catch(() => {});
+    sink.destroy();
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
