@@ -194,18 +194,12 @@ export class DownloadBody {
     const { signal } = this.#plan;
     const url = new URL(this.#url());
     for (let attempt = 1; ; attempt++) {
-      let response: Awaited<ReturnType<typeof http1Get>>;
-      try {
-        response = await http1Get(url, {
-          headers: { ...this.#context.authHeaders(), ...range },
-          signal,
-          timeoutMs: this.#context.timeoutMs,
-        });
-      } catch (error) {
-        // A connection failure is resumed (and named) by read().
-        if (signal?.aborted) throw signal.reason;
-        throw error;
-      }
+      // A connection failure, or an abort, goes to read(), which resumes it (or rethrows the reason).
+      const response = await http1Get(url, {
+        headers: { ...this.#context.authHeaders(), ...range },
+        signal,
+        timeoutMs: this.#context.timeoutMs,
+      });
       const head: Http1Head = await response.head;
       if (head.status >= 300 && head.status < 400) {
         response.destroy();
@@ -245,12 +239,12 @@ function parseErrorBody(text: string): GirderErrorBody | undefined {
   }
 }
 
-/** At most this many bytes are gathered into one chunk of a {@link DownloadStream}. */
-const STREAM_CHUNK = 1 << 20;
+/** How many bytes a {@link DownloadStream} reads ahead of its consumer. */
+const STREAM_HIGH_WATER_MARK = 1 << 20;
 
 /**
- * A Readable over a {@link DownloadBody}. Lent chunks are copied into chunks of the stream's own
- * (up to 1 MiB, gathering what has already arrived), since a consumer may keep them.
+ * A Readable over a {@link DownloadBody}. Each lent chunk is copied into a Buffer of the stream's
+ * own, since a consumer may keep it.
  */
 export class DownloadStream extends Readable {
   readonly #body: DownloadBody;
@@ -258,7 +252,7 @@ export class DownloadStream extends Readable {
 
   /** @param body - the download */
   constructor(body: DownloadBody) {
-    super({ highWaterMark: STREAM_CHUNK });
+    super({ highWaterMark: STREAM_HIGH_WATER_MARK });
     this.#body = body;
   }
 

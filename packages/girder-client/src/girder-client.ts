@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { backoffMs, delay, GirderClientBase, type RequestBody, type SignalOptions } from './client.ts';
+import {
+  backoffMs,
+  delay,
+  GirderClientBase,
+  RETRY_STATUSES,
+  type RequestBody,
+  type SignalOptions,
+} from './client.ts';
 import { DownloadBody, type DownloadContext, DownloadStream } from './download.ts';
 import {
   GirderHttpError,
@@ -185,7 +192,7 @@ function checkCount(value: number | undefined, field: string, min: number): void
 
 function isRetryable(error: unknown): boolean {
   if (isGirderNetworkError(error)) return true;
-  return isGirderHttpError(error) && [429, 502, 503, 504].includes(error.status);
+  return isGirderHttpError(error) && RETRY_STATUSES.includes(error.status);
 }
 
 /**
@@ -205,8 +212,8 @@ export class GirderClient extends GirderClientBase {
    * Streams a file's bytes, never buffered whole. When the connection drops or ends early it asks
    * again with `Range: bytes=<last byte received + 1>-` (up to `maxResumes` times, with backoff)
    * and carries on. Over plain `http:` (and without a custom `fetch`) the body is read on its own
-   * HTTP/1.1 connection into reused buffers, about twice as fast as fetch; over `https:`, after a
-   * redirect, or with a custom `fetch`, it goes through fetch.
+   * HTTP/1.1 connection into reused buffers (each chunk handed out is a copy of its own); over
+   * `https:`, after a redirect, or with a custom `fetch`, it goes through fetch.
    * @param fileId - the file's id
    * @param options - `offset`, `endByte`, `maxResumes`, `signal`
    * @returns a Readable of the bytes; failures arrive on it as {@link GirderHttpError} (Girder
