@@ -30,6 +30,7 @@ const allowedExternal = {
   '@girder-worker/pipes': [],
   '@girder-worker/girder-client': ['ky'],
   '@girder-worker/girder': ['ky'],
+  '@girder-worker/celery': ['ky', 'dockerode', '@types/dockerode', 'ioredis', 'amqplib'],
   '@girder-worker/docker': ['dockerode', '@types/dockerode'],
   'girder-worker': ['ky', 'dockerode', '@types/dockerode', 'bullmq', 'ioredis', 'commander', 'log-update'],
 };
