@@ -1,5 +1,8 @@
 /** Codes of the errors this package throws to its caller (not the HTTP errors it answers with). */
-export type GirderTestServerErrorCode = 'GIRDER_TEST_SERVER_INVALID_OPTION' | 'GIRDER_TEST_SERVER_NOT_FOUND';
+export type GirderTestServerErrorCode =
+  | 'GIRDER_TEST_SERVER_INVALID_OPTION'
+  | 'GIRDER_TEST_SERVER_INVALID_SEED'
+  | 'GIRDER_TEST_SERVER_NOT_FOUND';
 
 /**
  * An error thrown by the test server's own API (invalid options, a direct state call naming a

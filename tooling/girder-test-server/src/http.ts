@@ -63,6 +63,11 @@ export class Router {
     this.routes.push(route);
   }
 
+  /** Every route, in the order added (for GET /describe). */
+  list(): readonly Route[] {
+    return this.routes;
+  }
+
   /**
    * Finds the route. An unknown resource gives `undefined` (the server answers 404); a known
    * resource without a matching route is Girder's 400 'No matching route for "GET a/b"'.

@@ -17,5 +17,14 @@ export type {
 export { AccessType } from './models.ts';
 export { isObjectId } from './object-id.ts';
 export { type GirderTestServerProcess, startGirderTestServerProcess } from './process.ts';
+export type {
+  GirderSeed,
+  SeedCollection,
+  SeedFile,
+  SeedFolder,
+  SeedItem,
+  SeedResult,
+  SeedUser,
+} from './seed.ts';
 export type { AdminCredentials, CreatedUser, GirderTestServer, GirderTestServerOptions } from './server.ts';
 export { startGirderTestServer } from './server.ts';

@@ -155,7 +155,8 @@ export interface JobDoc {
   parentId: string | null;
   userId: string | null;
   public: boolean;
-  jobInfoSpec: JobInfoSpec;
+  /** Set when the job is scheduled for girder_worker (`createJob()`); absent on jobs made by `POST /job`. */
+  jobInfoSpec?: JobInfoSpec;
 }
 
 /** One request the server answered, recorded for assertions. */

@@ -1,4 +1,5 @@
-import type { CollectionDoc, FolderDoc, GirderUserDoc, JobDoc } from './models.ts';
+import { AccessType, type CollectionDoc, type FolderDoc, type GirderUserDoc, type JobDoc } from './models.ts';
+import { pythonFloat } from './py-float.ts';
 import type { Controlled, State, UserRecord } from './state.ts';
 
 /** Internal: a folder as Girder's filter returns it (with `_accessLevel`). */
@@ -10,18 +11,33 @@ export function folderOut(
   return { ...record.doc, meta: { ...record.doc.meta }, _accessLevel: state.level(record, user) };
 }
 
-/** Internal: a collection as Girder's filter returns it. */
+/**
+ * Internal: a collection as Girder's filter returns it (girder/models/collection.py exposes
+ * `_id, name, description, public, created, updated, size, meta`; not `creatorId`).
+ */
 export function collectionOut(
   state: State,
   record: Controlled<CollectionDoc>,
   user: GirderUserDoc | undefined,
-): CollectionDoc {
-  return { ...record.doc, _accessLevel: state.level(record, user) };
+): Omit<CollectionDoc, 'creatorId'> {
+  const { creatorId: _creatorId, ...exposed } = record.doc;
+  return { ...exposed, meta: structuredClone(exposed.meta), _accessLevel: state.level(record, user) };
 }
 
-/** Internal: a user as Girder's filter returns it. */
-export function userOut(state: State, record: UserRecord, user: GirderUserDoc | undefined): GirderUserDoc {
-  return { ...record.doc, groups: [...record.doc.groups], _accessLevel: state.userLevel(record, user) };
+/**
+ * Internal: a user as Girder's filter returns it: `_id, login, public, firstName, lastName, admin,
+ * created` to readers; `size, email, groups, status, emailVerified` only with admin access (the
+ * user itself or a site admin), as girder/models/user.py `exposeFields`.
+ */
+export function userOut(
+  state: State,
+  record: UserRecord,
+  user: GirderUserDoc | undefined,
+): Partial<GirderUserDoc> & { _id: string } {
+  const level = state.userLevel(record, user);
+  const { size, email, groups, status, emailVerified, ...readable } = record.doc;
+  if (level < AccessType.ADMIN) return { ...readable, _accessLevel: level };
+  return { ...readable, size, email, groups: [...groups], status, emailVerified, _accessLevel: level };
 }
 
 /**
@@ -35,6 +51,14 @@ export function jobOut(
 ): Partial<JobDoc> {
   const { log, args, kwargs, ...rest } = record.doc;
   const out: Partial<JobDoc> = structuredClone(rest);
+  if (out.progress) {
+    // Girder stores progress numbers as Python floats (`float(current)`): written "5.0", not "5".
+    out.progress = {
+      ...out.progress,
+      total: pythonFloat(out.progress.total) as number | null,
+      current: pythonFloat(out.progress.current) as number | null,
+    };
+  }
   if (includeLog) out.log = [...log];
   if (user?.admin) {
     out.args = structuredClone(args);
@@ -58,4 +82,30 @@ export function contentDisposition(filename: string, disposition = 'attachment')
     value += `; filename*=UTF-8''${encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
   }
   return value;
+}
+
+/**
+ * Internal: an access list as girder/models/model_base.py `getFullAccessList` returns it: each
+ * user entry with its login and full name, no groups (the server has none).
+ */
+export function fullAccessList(
+  state: State,
+  access: Map<string, number>,
+): {
+  users: { id: string; level: number; flags: string[]; login: string; name: string }[];
+  groups: never[];
+} {
+  const users = [];
+  for (const [id, level] of access) {
+    const record = state.users.get(id);
+    if (record === undefined) continue;
+    users.push({
+      id,
+      level,
+      flags: [],
+      login: record.doc.login,
+      name: `${record.doc.firstName} ${record.doc.lastName}`,
+    });
+  }
+  return { users, groups: [] };
 }

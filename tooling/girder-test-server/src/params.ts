@@ -78,6 +78,17 @@ export class Params {
     return value as T;
   }
 
+  /** A JSON parameter of any type ('Invalid JSON object for parameter x: …'); absent or empty → undefined. */
+  json(name: string): unknown {
+    const value = this.raw[name];
+    if (value === undefined || value === '') return undefined;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch (error) {
+      throw restError(`Invalid JSON object for parameter ${name}: ${(error as Error).message}`);
+    }
+  }
+
   /** A JSON object parameter ('Invalid JSON object for parameter x: …'). */
   jsonObject(name: string): Record<string, unknown> | undefined {
     const value = this.raw[name];

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CONTROL_PREFIX, handleControl } from './control.ts';
 import { GirderTestServerError } from './errors.ts';
 import { type FaultInjector, FaultStore } from './faults.ts';
 import { type Reply, type RouteContext, Router, streamBody, writeBody } from './http.ts';
@@ -17,11 +18,17 @@ import { folderOut } from './output.ts';
 import { Params } from './params.ts';
 import { isFormContentType, readSmallBody } from './request-body.ts';
 import { RestError } from './rest-error.ts';
+import { addApiKeyRoutes } from './routes/api-key-routes.ts';
+import { addCollectionRoutes } from './routes/collection-routes.ts';
+import { addDescribeRoutes } from './routes/describe-routes.ts';
 import { addFileRoutes } from './routes/file-routes.ts';
 import { addFolderRoutes } from './routes/folder-routes.ts';
 import { addItemRoutes } from './routes/item-routes.ts';
 import { addJobRoutes } from './routes/job-routes.ts';
+import { addResourceRoutes } from './routes/resource-routes.ts';
+import { addSystemRoutes } from './routes/system-routes.ts';
 import { addUserRoutes } from './routes/user-routes.ts';
+import { applySeed, type GirderSeed, type SeedResult } from './seed.ts';
 import { State } from './state.ts';
 import { storeWholeFile } from './upload.ts';
 
@@ -55,6 +62,13 @@ export interface GirderTestServerOptions {
    * @default { login: "admin", password: "adminpassword" }
    */
   admin?: { login: string; password: string };
+  /**
+   * Serve the control routes under `<url>/_control/` (seed, faults, jobs, recorded requests) for
+   * tests in another process or language. They answer loopback peers sending the header
+   * `Girder-Test-Control: <control.token>` only.
+   * @default false
+   */
+  control?: boolean;
 }
 
 /** A user created through the direct API, with credentials ready to use. */
@@ -93,6 +107,17 @@ export interface GirderTestServer extends AsyncDisposable {
   readonly dataDir: string;
   /** Every request answered so far, in completion order. */
   readonly requests: readonly RequestRecord[];
+  /** The control routes (`url` + `/_control`) and their token, when started with `control: true`. */
+  readonly control: { url: string; token: string } | undefined;
+  /**
+   * Creates users, collections, folders, items and files from a plain-JSON description (what
+   * `bin/serve.ts --seed` and `POST /_control/seed` take). The whole seed is checked first.
+   *
+   * @param seed - The seed.
+   * @returns Credentials by login and the id of every created resource by its Girder path.
+   * @throws GirderTestServerError (`GIRDER_TEST_SERVER_INVALID_SEED`) naming the bad field.
+   */
+  seed(seed: GirderSeed): Promise<SeedResult>;
   /**
    * Creates a user with Girder's "Public" and "Private" folders, a token and an API key.
    *
@@ -208,6 +233,7 @@ interface NormalizedOptions {
   minimumChunkSize: number;
   checksums: boolean;
   admin: { login: string; password: string };
+  control: boolean;
 }
 
 function normalize(options: GirderTestServerOptions): NormalizedOptions {
@@ -231,7 +257,9 @@ function normalize(options: GirderTestServerOptions): NormalizedOptions {
   const admin = options.admin ?? { login: 'admin', password: 'adminpassword' };
   if (!admin.login || typeof admin.password !== 'string')
     invalid('admin', '{ login, password } with a non-empty login', admin);
-  return { host, port, minimumChunkSize, checksums, admin };
+  const control = options.control ?? false;
+  if (typeof control !== 'boolean') invalid('control', 'a boolean', control);
+  return { host, port, minimumChunkSize, checksums, admin, control };
 }
 
 const API_ROOT = '/api/v1';
@@ -279,6 +307,7 @@ class GirderTestServerImpl implements GirderTestServer {
   private readonly router: Router = new Router();
   private readonly server: Server;
   private address = '';
+  private readonly controlToken: string | undefined;
   private closing: Promise<void> | undefined;
   /** Aborted by close(): ends injected delays of requests still in flight. */
   private readonly closed: AbortController = new AbortController();
@@ -288,10 +317,16 @@ class GirderTestServerImpl implements GirderTestServer {
     this.state = new State(dataDir, o.minimumChunkSize);
     this.state.checksums = o.checksums;
     addUserRoutes(this.router);
+    addApiKeyRoutes(this.router);
+    addCollectionRoutes(this.router);
     addFolderRoutes(this.router);
     addItemRoutes(this.router);
     addFileRoutes(this.router);
     addJobRoutes(this.router);
+    addResourceRoutes(this.router);
+    addSystemRoutes(this.router, new Date());
+    addDescribeRoutes(this.router);
+    if (o.control) this.controlToken = randomBytes(24).toString('hex');
     const admin = this.createUserSync({ ...o.admin, admin: true });
     this.admin = { ...admin, login: o.admin.login, password: o.admin.password };
     this.server = createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, (req, res) => {
@@ -326,7 +361,31 @@ class GirderTestServerImpl implements GirderTestServer {
 
   // ------------------------------------------------------------------ direct API
 
-  private createUserSync(o: { login: string; password: string; admin?: boolean }): CreatedUser {
+  get control(): { url: string; token: string } | undefined {
+    if (this.controlToken === undefined) return undefined;
+    return { url: `${this.address}${CONTROL_PREFIX}`, token: this.controlToken };
+  }
+
+  seed(seed: GirderSeed): Promise<SeedResult> {
+    return applySeed(
+      {
+        state: this.state,
+        admin: this.adminDoc(),
+        createUser: (u) => this.createUserSync(u),
+        createFile: (f) => this.createFile(f),
+      },
+      seed,
+    );
+  }
+
+  private createUserSync(o: {
+    login: string;
+    password: string;
+    admin?: boolean;
+    email?: string;
+    firstName?: string;
+    lastName?: string;
+  }): CreatedUser {
     const record = this.state.createUser(o);
     const folders = [...this.state.folders.values()].filter(
       (f) => f.doc.parentCollection === 'user' && f.doc.parentId === record.doc._id,
@@ -536,6 +595,13 @@ class GirderTestServerImpl implements GirderTestServer {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const fullPath = url.pathname;
+    if (
+      this.controlToken !== undefined &&
+      (fullPath === CONTROL_PREFIX || fullPath.startsWith(`${CONTROL_PREFIX}/`))
+    ) {
+      await handleControl(this, this.controlToken, req, res, method, fullPath);
+      return;
+    }
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = v;
     const record: RequestRecord = { method, path: fullPath, query, status: 0 };

@@ -1,4 +1,5 @@
 import { type Hash, randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GirderTestServerError } from './errors.ts';
 import {
@@ -46,6 +47,20 @@ export interface UploadRecord {
   queue: Promise<unknown>;
 }
 
+/** Internal: an API key (girder/models/api_key.py; all of these fields are exposed to its owner). */
+export interface ApiKeyDoc {
+  _id: string;
+  _modelType: 'api_key';
+  key: string;
+  name: string;
+  scope: string[] | null;
+  tokenDuration: number | null;
+  active: boolean;
+  userId: string;
+  created: string;
+  lastUse: string | null;
+}
+
 /** Internal: a user and its secrets. */
 export interface UserRecord {
   doc: GirderUserDoc;
@@ -68,7 +83,8 @@ export class State {
   apiUrl = '';
   readonly users: Map<string, UserRecord> = new Map();
   readonly tokens: Map<string, TokenRecord> = new Map();
-  readonly apiKeys: Map<string, { userId: string; scope: string[] | null }> = new Map();
+  /** API keys by key (girder/models/api_key.py). */
+  readonly apiKeys: Map<string, ApiKeyDoc> = new Map();
   readonly collections: Map<string, Controlled<CollectionDoc>> = new Map();
   readonly folders: Map<string, Controlled<FolderDoc>> = new Map();
   readonly items: Map<string, ItemDoc> = new Map();
@@ -294,9 +310,24 @@ export class State {
   }
 
   /** Creates an API key (40 alphanumeric characters) for a user. */
-  createApiKey(userId: string, scope: string[] | null = null): string {
+  createApiKey(
+    userId: string,
+    scope: string[] | null = null,
+    o: { name?: string; tokenDuration?: number | null; active?: boolean } = {},
+  ): string {
     const key = randomAlnum(40);
-    this.apiKeys.set(key, { userId, scope });
+    this.apiKeys.set(key, {
+      _id: newObjectId(),
+      _modelType: 'api_key',
+      key,
+      name: (o.name ?? '').trim(),
+      scope,
+      tokenDuration: o.tokenDuration ?? null,
+      active: o.active ?? true,
+      userId,
+      created: girderDate(),
+      lastUse: null,
+    });
     return key;
   }
 
@@ -312,9 +343,14 @@ export class State {
 
   // ---------------------------------------------------------------- collections, folders, items
 
-  /** Creates a collection (admin-owned; readable by all when public). */
+  /**
+   * Creates a collection as girder/models/collection.py `createCollection` + `validate`: the name is
+   * stripped, must not be empty and must be unique (400, `field: "name"`); the creator gets admin
+   * access.
+   */
   createCollection(o: {
     name: string;
+    description?: string;
     public?: boolean;
     creator?: GirderUserDoc;
   }): Controlled<CollectionDoc> {
@@ -323,7 +359,7 @@ export class State {
       _id: newObjectId(),
       _modelType: 'collection',
       name: o.name,
-      description: '',
+      description: o.description ?? '',
       public: o.public ?? true,
       creatorId: o.creator?._id ?? null,
       created: now,
@@ -331,10 +367,51 @@ export class State {
       size: 0,
       meta: {},
     };
+    this.validateCollection(doc);
     const record = { doc, access: new Map<string, number>() };
     if (o.creator) record.access.set(o.creator._id, AccessType.ADMIN);
     this.collections.set(doc._id, record);
     return record;
+  }
+
+  /** girder/models/collection.py `validate`: strips, refuses an empty or duplicate name. */
+  validateCollection(doc: CollectionDoc): void {
+    doc.name = doc.name.trim();
+    doc.description = doc.description.trim();
+    if (!doc.name) throw validationError('Collection name must not be empty.', 'name');
+    for (const other of this.collections.values()) {
+      if (other.doc._id !== doc._id && other.doc.name === doc.name) {
+        throw validationError('A collection with that name already exists.', 'name');
+      }
+    }
+  }
+
+  /** Deletes a collection and everything under it (girder Collection.remove), bytes included. */
+  async deleteCollection(id: string): Promise<void> {
+    for (const folder of [...this.folders.values()]) {
+      if (folder.doc.parentCollection === 'collection' && folder.doc.parentId === id) {
+        await this.deleteFolder(folder.doc._id);
+      }
+    }
+    this.collections.delete(id);
+  }
+
+  /** Deletes a folder, its sub-folders, items and files (girder Folder.remove). */
+  async deleteFolder(id: string): Promise<void> {
+    for (const sub of [...this.folders.values()]) {
+      if (sub.doc.parentCollection === 'folder' && sub.doc.parentId === id)
+        await this.deleteFolder(sub.doc._id);
+    }
+    for (const item of [...this.items.values()]) {
+      if (item.folderId !== id) continue;
+      for (const file of this.itemFiles(item._id)) {
+        this.files.delete(file._id);
+        this.fileCrc32.delete(file._id);
+        await rm(this.filePath(file._id), { force: true });
+      }
+      this.items.delete(item._id);
+    }
+    this.folders.delete(id);
   }
 
   /** Creates a folder as girder/models/folder.py `createFolder` does (name checks, inherited access). */
@@ -516,6 +593,7 @@ export class State {
     allowNull: boolean,
   ): void {
     for (const key of Object.keys(metadata)) {
+      if (!key) throw validationError('Key names must not be empty.');
       if (key.includes('.'))
         throw validationError(`Invalid key ${key}: keys must not contain the "." character.`);
       if (key.startsWith('$'))

@@ -1,7 +1,7 @@
 import { folderEntries, zipReply } from '../download.ts';
 import { json, type Router, Scope } from '../http.ts';
 import { AccessType, type FolderDoc } from '../models.ts';
-import { folderOut } from '../output.ts';
+import { folderOut, fullAccessList } from '../output.ts';
 import { pageOf } from '../params.ts';
 import { readJsonObjectBody } from '../request-body.ts';
 import { restError } from '../rest-error.ts';
@@ -105,6 +105,17 @@ export function addFolderRoutes(router: Router): void {
       const metadata = await readJsonObjectBody(ctx.req, 'metadata');
       ctx.state.setMetadata(folder.doc, metadata, ctx.params.bool('allowNull', false));
       return json(folderOut(ctx.state, folder, ctx.user));
+    },
+  });
+
+  router.add({
+    method: 'GET',
+    segments: ['folder', ':id', 'access'],
+    access: 'user',
+    scopes: [Scope.DATA_OWN],
+    handler: (ctx) => {
+      const folder = ctx.state.loadFolder(ctx.path.id as string, ctx.user, AccessType.ADMIN);
+      return json(fullAccessList(ctx.state, folder.access));
     },
   });
 

@@ -1,8 +1,10 @@
 import { fileDownload, itemEntries, zipReply } from '../download.ts';
 import { json, type Router, Scope } from '../http.ts';
 import { AccessType, type ItemDoc } from '../models.ts';
+import { folderOut } from '../output.ts';
 import { pageOf } from '../params.ts';
 import { readJsonObjectBody } from '../request-body.ts';
+import { filtered, loadResource } from '../resource-path.ts';
 import { restError } from '../rest-error.ts';
 
 function textMatches(doc: { name: string; description: string }, text: string): boolean {
@@ -108,6 +110,29 @@ export function addItemRoutes(router: Router): void {
       const metadata = await readJsonObjectBody(ctx.req, 'metadata');
       ctx.state.setMetadata(item, metadata, ctx.params.bool('allowNull', false));
       return json(itemOut(item));
+    },
+  });
+
+  router.add({
+    method: 'GET',
+    segments: ['item', ':id', 'rootpath'],
+    access: 'public',
+    scopes: [Scope.DATA_READ],
+    handler: (ctx) => {
+      // girder/models/item.py `parentsToRoot`: the base parent, then each folder down to the item's.
+      const { state } = ctx;
+      const item = state.loadItem(ctx.path.id as string, ctx.user, AccessType.READ);
+      const path: { type: string; object: unknown }[] = [];
+      let folder = state.loadFolder(item.folderId, ctx.user, AccessType.READ);
+      path.unshift({ type: 'folder', object: folderOut(state, folder, ctx.user) });
+      while (folder.doc.parentCollection === 'folder') {
+        folder = state.loadFolder(folder.doc.parentId, ctx.user, AccessType.READ);
+        path.unshift({ type: 'folder', object: folderOut(state, folder, ctx.user) });
+      }
+      const rootType = folder.doc.parentCollection;
+      const root = loadResource(state, rootType, folder.doc.parentId, ctx.user) as { _id: string };
+      path.unshift({ type: rootType, object: filtered(state, rootType, root._id, ctx.user) });
+      return json(path);
     },
   });
 

@@ -1,6 +1,7 @@
 import { json, type RouteContext, type Router } from '../http.ts';
 import { isValidJobStatus, JobStatus, validTransitionsFor } from '../job-status.ts';
 import { AccessType, type GirderUserDoc, girderDate, type JobDoc } from '../models.ts';
+import { newObjectId } from '../object-id.ts';
 import { jobOut } from '../output.ts';
 import { isFormContentType } from '../request-body.ts';
 import { accessError, restError, validationError } from '../rest-error.ts';
@@ -109,8 +110,72 @@ export function cancelJob(job: JobDoc): void {
   updateJob(job, { status: JobStatus.CANCELED });
 }
 
+/** The scope a token needs for POST /job (plugins/jobs constants `REST_CREATE_JOB_TOKEN_SCOPE`). */
+const CREATE_JOB_SCOPE = 'jobs.rest.create_job';
+
+/** Internal: POST /job as job_rest.py `createJob` + the model's `createJob` (INACTIVE, no jobInfoSpec). */
+function createJobFromRest(ctx: RouteContext): JobDoc {
+  const { state, params } = ctx;
+  // access.token(scope=…, required=True) checks with Token.requireScope, which (unlike
+  // ensureTokenScopes) does not let a user-auth token pass: a plain login token gets 403.
+  if (!ctx.token?.scope.includes(CREATE_JOB_SCOPE)) {
+    throw accessError(`Invalid token scope, required: ${CREATE_JOB_SCOPE}.`);
+  }
+  const title = params.string('title', { required: true });
+  const type = params.string('type', { required: true });
+  const parentId = params.string('parentId');
+  const parent = parentId ? state.load('job', parentId) : undefined;
+  if (parent) state.requireAccess('job', parent, ctx.user, AccessType.ADMIN);
+  const isPublic = params.bool('public', false);
+  const handler = params.string('handler') ?? null;
+  const args = params.json('args');
+  if (args !== undefined && !Array.isArray(args)) throw restError('Parameter args must be a JSON array.');
+  const kwargs = params.jsonObject('kwargs');
+  const otherFields = params.jsonObject('otherFields');
+  const now = girderDate();
+  const id = newObjectId();
+  const doc: JobDoc = {
+    _id: id,
+    _modelType: 'job',
+    title,
+    type,
+    args: args ?? [],
+    kwargs: kwargs ?? {},
+    created: now,
+    updated: now,
+    when: now,
+    interval: 0,
+    status: JobStatus.INACTIVE,
+    progress: null,
+    log: [],
+    meta: {},
+    handler,
+    asynchronous: false,
+    timestamps: [],
+    parentId: parent?.doc._id ?? null,
+    userId: ctx.user?._id ?? null,
+    public: isPublic,
+    ...(otherFields as Partial<JobDoc> | undefined),
+  };
+  const access = new Map<string, number>();
+  if (ctx.user) access.set(ctx.user._id, AccessType.ADMIN);
+  state.jobs.set(id, { doc, access });
+  return doc;
+}
+
 /** Internal: /job routes (plugins/jobs/girder_jobs/job_rest.py) and the artifact route. */
 export function addJobRoutes(router: Router): void {
+  router.add({
+    method: 'POST',
+    segments: ['job'],
+    access: 'token',
+    scopes: [CREATE_JOB_SCOPE],
+    handler: (ctx) => {
+      const doc = createJobFromRest(ctx);
+      return json(jobOut(ctx.state.load('job', doc._id), ctx.user, true));
+    },
+  });
+
   router.add({
     method: 'GET',
     segments: ['job', ':id'],

@@ -1,9 +1,10 @@
 import { json, type Router } from '../http.ts';
-import { girderDate } from '../models.ts';
+import { AccessType, girderDate } from '../models.ts';
 import { userOut } from '../output.ts';
-import { accessError, restError, validationError } from '../rest-error.ts';
+import { pageOf } from '../params.ts';
+import { accessError, restError } from '../rest-error.ts';
 
-/** Internal: /user/authentication, /user/me, /user/{id}, /api_key/token (girder/api/v1/user.py, api_key.py). */
+/** Internal: /user routes (girder/api/v1/user.py). */
 export function addUserRoutes(router: Router): void {
   router.add({
     method: 'GET',
@@ -42,6 +43,33 @@ export function addUserRoutes(router: Router): void {
 
   router.add({
     method: 'GET',
+    segments: ['user'],
+    access: 'user',
+    scopes: [],
+    handler: (ctx) => {
+      const { state, params } = ctx;
+      const text = params.string('text');
+      const paging = params.paging('lastName');
+      const words = (text ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+      const found = [...state.users.values()]
+        .filter((u) => state.userLevel(u, ctx.user) >= AccessType.READ)
+        .filter((u) => {
+          if (words.length === 0) return true;
+          const hay = `${u.doc.login} ${u.doc.firstName} ${u.doc.lastName}`.toLowerCase();
+          return words.some((w) => hay.includes(w));
+        });
+      // Girder returns a plain list here (no cursor), so no Girder-Total-Count header.
+      return json(
+        pageOf(
+          found.map((u) => u.doc),
+          paging,
+        ).page.map((doc) => userOut(state, state.load('user', doc._id), ctx.user)),
+      );
+    },
+  });
+
+  router.add({
+    method: 'GET',
     segments: ['user', 'me'],
     access: 'public',
     scopes: [],
@@ -62,26 +90,6 @@ export function addUserRoutes(router: Router): void {
         throw accessError(`Read access denied for user ${record.doc._id} (user ${ctx.user?._id ?? 'None'}).`);
       }
       return json(userOut(ctx.state, record, ctx.user));
-    },
-  });
-
-  router.add({
-    method: 'POST',
-    segments: ['api_key', 'token'],
-    access: 'public',
-    scopes: [],
-    handler: (ctx) => {
-      const key = ctx.params.string('key', { required: true, strip: true });
-      const duration = ctx.params.number('duration');
-      const apiKey = ctx.state.apiKeys.get(key);
-      if (apiKey === undefined) throw validationError('Invalid API key.');
-      const cap = 180;
-      const days = Math.min(duration ?? cap, cap);
-      const token = ctx.state.createToken(apiKey.userId, apiKey.scope ?? undefined, days);
-      return json({
-        user: { _id: apiKey.userId },
-        authToken: { token: token.token, expires: girderDate(token.expires), scope: token.scope },
-      });
     },
   });
 }
