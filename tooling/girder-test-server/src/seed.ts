@@ -353,12 +353,22 @@ async function seedFolder(
  * @param target - The server's state and creation helpers.
  * @param value - The seed (parsed JSON).
  * @returns Credentials by login and ids by path.
- * @throws GirderTestServerError on an invalid seed; Girder's validation errors (e.g. a taken login).
+ * @throws GirderTestServerError on an invalid seed (nothing is created then); Girder's validation
+ *   errors (a taken login or collection name) stop the seed where they occur.
  */
 export async function applySeed(target: SeedTarget, value: unknown): Promise<SeedResult> {
   const seed = checkSeed(value);
+  const known = new Set([...target.state.users.values()].map((u) => u.doc.login));
+  for (const u of seed.users ?? []) known.add(u.login.trim().toLowerCase());
+  for (const [i, c] of (seed.collections ?? []).entries()) {
+    if (c.creator !== undefined && !known.has(c.creator.trim().toLowerCase())) {
+      invalid(`collections[${i}].creator`, 'the login of an existing or seeded user', c.creator);
+    }
+  }
   const result: SeedResult = { users: {}, paths: {} };
-  const byLogin = new Map<string, GirderUserDoc>([[target.admin.login, target.admin]]);
+  const byLogin = new Map<string, GirderUserDoc>(
+    [...target.state.users.values()].map((u): [string, GirderUserDoc] => [u.doc.login, u.doc]),
+  );
   for (const u of seed.users ?? []) {
     const created = target.createUser(u);
     const apiKeys = (u.apiKeys ?? []).map((k) =>
@@ -387,11 +397,9 @@ export async function applySeed(target: SeedTarget, value: unknown): Promise<See
       );
     }
   }
-  for (const [i, c] of (seed.collections ?? []).entries()) {
-    const creator = c.creator === undefined ? target.admin : byLogin.get(c.creator.trim().toLowerCase());
-    if (creator === undefined) {
-      invalid(`collections[${i}].creator`, 'the login of a seeded user or of the admin', c.creator);
-    }
+  for (const c of seed.collections ?? []) {
+    const creator =
+      c.creator === undefined ? target.admin : (byLogin.get(c.creator.trim().toLowerCase()) as GirderUserDoc);
     const record = target.state.createCollection({
       name: c.name,
       description: c.description ?? '',

@@ -141,8 +141,8 @@ export interface GirderTestServer extends AsyncDisposable {
    */
   createCollection(o: { name: string; public?: boolean }): string;
   /**
-   * Creates a folder. It inherits access and visibility from a parent folder; under a user or
-   * collection it is private unless `public` is set.
+   * Creates a folder. It inherits access and visibility from a parent folder or collection (as
+   * Girder's `copyAccessPolicies`); under a user it is private unless `public` is set.
    *
    * @param o - Parent, name, visibility, creator (default the admin).
    * @returns The folder document.

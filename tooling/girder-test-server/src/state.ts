@@ -439,15 +439,17 @@ export class State {
     if (!name) throw validationError('Folder name must not be empty.', 'name');
     let baseParentId = o.parentId;
     let baseParentType: 'user' | 'collection' = o.parentType === 'collection' ? 'collection' : 'user';
-    let inherited: Controlled<FolderDoc> | undefined;
+    // Folders under a folder or a collection copy its access policies (Folder.createFolder).
+    let inherited: Controlled<{ public: boolean }> | undefined;
     if (o.parentType === 'folder') {
-      inherited = this.mustGet(this.folders, 'folder', o.parentId);
-      baseParentId = inherited.doc.baseParentId;
-      baseParentType = inherited.doc.baseParentType;
+      const parent = this.mustGet(this.folders, 'folder', o.parentId);
+      inherited = parent;
+      baseParentId = parent.doc.baseParentId;
+      baseParentType = parent.doc.baseParentType;
     } else if (o.parentType === 'user') {
       this.mustGet(this.users, 'user', o.parentId);
     } else {
-      this.mustGet(this.collections, 'collection', o.parentId);
+      inherited = this.mustGet(this.collections, 'collection', o.parentId);
     }
     this.checkSiblingName(o.parentType, o.parentId, name, 'folder');
     const now = girderDate();

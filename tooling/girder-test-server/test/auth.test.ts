@@ -1,7 +1,7 @@
 import { assertNoLeaks } from '@girder-worker/test-helpers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type GirderTestServer, startGirderTestServer } from '../src/index.ts';
-import { api, basic, jsonOf } from './helpers.ts';
+import { api, basic, form, jsonOf } from './helpers.ts';
 
 let girder: GirderTestServer;
 beforeAll(async () => {
@@ -111,5 +111,84 @@ describe('users created through the direct API', () => {
     const login = await api(girder, '/user/authentication', { headers: basic('bob', 'bobpassword') });
     expect(login.status).toBe(200);
     await login.body?.cancel();
+  });
+});
+
+describe('GET /user', () => {
+  it('lists users by last name, pages without Girder-Total-Count, and shows others only public fields', async () => {
+    const carol = await girder.createUser({ login: 'carol', password: 'carolpassword' });
+    const res = await api(girder, '/user?limit=0', { token: carol.token });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('Girder-Total-Count')).toBeNull();
+    const users = (await res.json()) as Record<string, unknown>[];
+    expect(users.map((u) => u.login)).toContain('admin');
+    const admin = users.find((u) => u.login === 'admin') as Record<string, unknown>;
+    expect(Object.keys(admin).sort()).toEqual(
+      [
+        '_accessLevel',
+        '_id',
+        '_modelType',
+        'admin',
+        'created',
+        'firstName',
+        'lastName',
+        'login',
+        'public',
+      ].sort(),
+    );
+    expect(admin._accessLevel).toBe(0);
+    const self = users.find((u) => u.login === 'carol') as Record<string, unknown>;
+    expect(self).toMatchObject({ email: 'carol@example.com', _accessLevel: 2 });
+    const page = (await (
+      await api(girder, '/user?limit=1&offset=1', { token: carol.token })
+    ).json()) as unknown[];
+    expect(page).toHaveLength(1);
+    expect(page[0]).toEqual(users[1]);
+  });
+
+  it('answers 401 to anonymous requests', async () => {
+    const { status, body } = await jsonOf(await api(girder, '/user'));
+    expect(status).toBe(401);
+    expect(body).toEqual({ message: 'You must be logged in.', type: 'access' });
+  });
+});
+
+describe('POST /api_key', () => {
+  it('creates a key with scopes whose tokens carry them', async () => {
+    const { status, body } = await jsonOf<{ key: string; scope: string[]; _modelType: string }>(
+      await api(girder, '/api_key', {
+        method: 'POST',
+        token: girder.admin.token,
+        ...form({ name: ' jobs ', scope: JSON.stringify(['jobs.rest.create_job']), tokenDuration: 2 }),
+      }),
+    );
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      _modelType: 'api_key',
+      name: 'jobs',
+      scope: ['jobs.rest.create_job'],
+      tokenDuration: 2,
+      active: true,
+      userId: girder.admin.user._id,
+    });
+    const token = await jsonOf<{ authToken: { scope: string[]; expires: string } }>(
+      await api(girder, `/api_key/token?key=${body.key}&duration=30`, { method: 'POST' }),
+    );
+    expect(token.body.authToken.scope).toEqual(['jobs.rest.create_job']);
+    expect(Date.parse(token.body.authToken.expires) - Date.now()).toBeLessThanOrEqual(2 * 86_400_000);
+  });
+
+  it('refuses unknown or empty scopes and anonymous callers', async () => {
+    const post = (scope: string, token?: string) =>
+      api(girder, '/api_key', { method: 'POST', token, ...form({ scope }) });
+    expect((await jsonOf(await post('["core.nothing"]', girder.admin.token))).body).toEqual({
+      message: 'Invalid scopes: core.nothing.',
+      type: 'validation',
+    });
+    expect((await jsonOf(await post('[]', girder.admin.token))).body).toEqual({
+      message: 'Custom scope list must not be empty.',
+      type: 'validation',
+    });
+    expect((await post('null')).status).toBe(401);
   });
 });

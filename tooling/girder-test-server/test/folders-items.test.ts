@@ -334,3 +334,84 @@ describe('items', () => {
     expect(found.body.map((i) => i.name)).toEqual(['zebra-stripes']);
   });
 });
+
+describe('metadata keys', () => {
+  it("refuses an empty key with Girder's message, on items and folders, and changes nothing", async () => {
+    const item = girder.createItem({ folderId: girder.admin.privateFolderId, name: 'empty-key' });
+    for (const path of [`/item/${item._id}/metadata`, `/folder/${girder.admin.privateFolderId}/metadata`]) {
+      const { status, body } = await jsonOf(
+        await api(girder, path, {
+          method: 'PUT',
+          token: girder.admin.token,
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ ok: 1, '': 2 }),
+        }),
+      );
+      expect(status).toBe(400);
+      expect(body).toEqual({ message: 'Key names must not be empty.', type: 'validation' });
+    }
+    expect(girder.getItem(item._id).meta).toEqual({});
+  });
+});
+
+describe('GET /folder/{id}/access', () => {
+  it('lists the users with access, to the folder admins only (401 anonymous, 403 others)', async () => {
+    const folder = girder.createFolder({
+      parentType: 'user',
+      parentId: alice.user._id,
+      name: 'acl',
+      creatorId: alice.user._id,
+    });
+    const { status, body } = await jsonOf(
+      await api(girder, `/folder/${folder._id}/access`, { token: alice.token }),
+    );
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      users: [{ id: alice.user._id, level: 2, flags: [], login: 'alice', name: 'alice User' }],
+      groups: [],
+    });
+    expect((await api(girder, `/folder/${folder._id}/access`)).status).toBe(401);
+    const bob = await girder.createUser({ login: 'bob-acl', password: 'bobpassword' });
+    const other = await jsonOf(await api(girder, `/folder/${folder._id}/access`, { token: bob.token }));
+    expect(other.status).toBe(403);
+    expect(other.body).toEqual({
+      message: `Admin access denied for folder ${folder._id} (user ${bob.user._id}).`,
+      type: 'access',
+    });
+  });
+});
+
+describe('GET /item/{id}/rootpath', () => {
+  it('lists the base parent and each folder down to the item, filtered for the caller', async () => {
+    const outer = girder.createFolder({
+      parentType: 'folder',
+      parentId: alice.publicFolderId,
+      name: 'outer',
+      creatorId: alice.user._id,
+    });
+    const inner = girder.createFolder({
+      parentType: 'folder',
+      parentId: outer._id,
+      name: 'inner',
+      creatorId: alice.user._id,
+    });
+    const item = girder.createItem({ folderId: inner._id, name: 'deep', creatorId: alice.user._id });
+    const { status, body } = await jsonOf<{ type: string; object: Record<string, unknown> }[]>(
+      await api(girder, `/item/${item._id}/rootpath`),
+    );
+    expect(status).toBe(200);
+    expect(body.map((p) => [p.type, p.object._id])).toEqual([
+      ['user', alice.user._id],
+      ['folder', alice.publicFolderId],
+      ['folder', outer._id],
+      ['folder', inner._id],
+    ]);
+    expect(body[0]?.object).not.toHaveProperty('email');
+    const hidden = girder.createItem({
+      folderId: alice.privateFolderId,
+      name: 'hidden',
+      creatorId: alice.user._id,
+    });
+    expect((await api(girder, `/item/${hidden._id}/rootpath`)).status).toBe(401);
+  });
+});

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { assertNoLeaks } from '@girder-worker/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GirderTestServer, JobStatus, startGirderTestServer } from '../src/index.ts';
+import { pythonFloatText } from '../src/py-float.ts';
 import { api, form, jsonOf } from './helpers.ts';
 
 let girder: GirderTestServer;
@@ -232,5 +233,110 @@ describe('POST /job/{id}/artifact', () => {
     await wrong.body?.cancel();
     expect(girder.listJobArtifacts(job._id)).toEqual([]);
     expect(girder.openUploads).toBe(0);
+  });
+});
+
+describe('POST /job', () => {
+  const post = (fields: Record<string, string | number | boolean>, token?: string) =>
+    api(girder, '/job', { method: 'POST', token, ...form(fields) });
+
+  it('creates an INACTIVE job owned by the token user when the token has jobs.rest.create_job', async () => {
+    const scoped = girder.createToken({ userId: girder.admin.user._id, scope: ['jobs.rest.create_job'] });
+    const { status, body } = await jsonOf<Job & Record<string, unknown>>(
+      await post(
+        { title: 'made over REST', type: 'demo', handler: 'worker_handler', kwargs: '{"x":1}', public: true },
+        scoped,
+      ),
+    );
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      _modelType: 'job',
+      title: 'made over REST',
+      type: 'demo',
+      handler: 'worker_handler',
+      status: JobStatus.INACTIVE,
+      timestamps: [],
+      log: [],
+      progress: null,
+      public: true,
+      parentId: null,
+      userId: girder.admin.user._id,
+      kwargs: { x: 1 },
+      args: [],
+    });
+    expect(body).not.toHaveProperty('jobInfoSpec');
+    const stored = girder.getJob(body._id as string);
+    expect(stored.status).toBe(JobStatus.INACTIVE);
+    // The owner may then drive it with a normal login token.
+    const queued = await jsonOf<Job>(
+      await put(body._id as string, girder.admin.token, { status: JobStatus.QUEUED }),
+    );
+    expect(queued.body.status).toBe(JobStatus.QUEUED);
+  });
+
+  it('answers 401 without a token and 403 for a login token without the scope (Token.requireScope)', async () => {
+    const anonymous = await jsonOf(await post({ title: 't', type: 't' }));
+    expect(anonymous).toEqual({
+      status: 401,
+      body: { message: 'You must be logged in or have a valid auth token.', type: 'access' },
+    });
+    const user = await jsonOf(await post({ title: 't', type: 't' }, girder.admin.token));
+    expect(user).toEqual({
+      status: 403,
+      body: { message: 'Invalid token scope, required: jobs.rest.create_job.', type: 'access' },
+    });
+  });
+
+  it('names missing and malformed parameters', async () => {
+    const scoped = girder.createToken({ userId: null, scope: ['jobs.rest.create_job'] });
+    expect((await jsonOf(await post({ type: 't' }, scoped))).body).toEqual({
+      message: 'Parameter "title" is required.',
+      type: 'rest',
+    });
+    expect((await jsonOf(await post({ title: 't', type: 't', args: '{}' }, scoped))).body).toEqual({
+      message: 'Parameter args must be a JSON array.',
+      type: 'rest',
+    });
+    const anonymousJob = await jsonOf<Record<string, unknown>>(await post({ title: 't', type: 't' }, scoped));
+    expect(anonymousJob.body.userId).toBeNull();
+  });
+});
+
+describe('job progress numbers', () => {
+  it('are written as Python floats ("4.0", not "4"), as Girder stores float(progressCurrent)', async () => {
+    const { job, token } = girder.createJob();
+    const res = await put(job._id, token, { progressTotal: 10, progressCurrent: 4, progressMessage: 'm' });
+    const text = await res.text();
+    expect(text).toContain('"total":10.0');
+    expect(text).toContain('"current":4.0');
+    const again = await (await put(job._id, token, { progressCurrent: 2.5 })).text();
+    expect(again).toContain('"current":2.5');
+    const got = await (await api(girder, `/job/${job._id}`, { token })).text();
+    expect(got).toContain('"total":10.0');
+    expect(JSON.parse(got).progress).toEqual({ total: 10, current: 2.5, message: 'm' });
+  });
+});
+
+describe('pythonFloatText', () => {
+  it("writes numbers as Python's json.dumps writes floats", () => {
+    // Expected values printed by CPython 3.11: json.dumps(float(v)).
+    const cases: [number, string][] = [
+      [5, '5.0'],
+      [0.5, '0.5'],
+      [0.1, '0.1'],
+      [1e16, '1e+16'],
+      [1e15, '1000000000000000.0'],
+      [123456789.125, '123456789.125'],
+      [1e-5, '1e-05'],
+      [0.0001, '0.0001'],
+      [-0, '-0.0'],
+      [1.5e300, '1.5e+300'],
+      [3e-7, '3e-07'],
+      [100, '100.0'],
+      [1.2345678901234567e19, '1.2345678901234567e+19'],
+      [2.5e-4, '0.00025'],
+      [-42, '-42.0'],
+    ];
+    for (const [value, text] of cases) expect(pythonFloatText(value), String(value)).toBe(text);
   });
 });

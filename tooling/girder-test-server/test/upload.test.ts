@@ -272,3 +272,70 @@ describe('checksums: false', () => {
     expect((await plain.getFileBytes(file.body._id)).toString()).toBe('abcd');
   });
 });
+
+/**
+ * girder_client's `uploadStreamToFolder` / `uploadFileToFolder`: GET system/version, then, when the
+ * size fits MAX_CHUNK_SIZE and the release is >= 2.3, one POST /file carrying the whole body as
+ * form-less bytes (parameters in the query string, mimeType possibly absent); otherwise POST /file
+ * and POST /file/chunk?offset=&uploadId= per MAX_CHUNK_SIZE piece.
+ */
+async function girderClientUploadToFolder(
+  parent: string,
+  name: string,
+  bytes: Buffer,
+  maxChunkSize: number,
+): Promise<Doc> {
+  const version = (await (await api(girder, '/system/version', { token: girder.admin.token })).json()) as {
+    release: string;
+  };
+  const [major = '', minor = ''] = version.release.split('.', 2);
+  const recent = major > '2' || (major === '2' && minor >= '3');
+  const query = `parentType=folder&parentId=${parent}&name=${encodeURIComponent(name)}&size=${bytes.length}`;
+  if (bytes.length <= maxChunkSize && recent) {
+    return (
+      await api(girder, `/file?${query}`, { method: 'POST', token: girder.admin.token, body: bytes })
+    ).json() as Promise<Doc>;
+  }
+  let doc = (await (
+    await api(girder, `/file?${query}`, { method: 'POST', token: girder.admin.token })
+  ).json()) as Doc;
+  const uploadId = doc._id;
+  for (let offset = 0; offset < bytes.length; offset += maxChunkSize) {
+    const chunk = bytes.subarray(offset, offset + maxChunkSize);
+    const res = await api(girder, `/file/chunk?offset=${offset}&uploadId=${uploadId}`, {
+      method: 'POST',
+      token: girder.admin.token,
+      body: chunk,
+    });
+    doc = (await res.json()) as Doc;
+    expect(res.status, JSON.stringify(doc)).toBe(200);
+  }
+  return doc;
+}
+
+describe("girder_client's folder upload flow", () => {
+  it('asks the version, then sends a body that fits in one POST /file, and gets the file', async () => {
+    const bytes = randomBytes(1000);
+    const before = girder.requests.length;
+    const file = await girderClientUploadToFolder(folderId, 'one-post.bin', bytes, 64 * 1024 * 1024);
+    expect(file).toMatchObject({ _modelType: 'file', name: 'one-post.bin', size: 1000 });
+    expect(girder.requests.slice(before).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      'GET /api/v1/system/version 200',
+      'POST /api/v1/file 200',
+    ]);
+    const item = girder.getItem(file.itemId as string);
+    expect(item).toMatchObject({ name: 'one-post.bin', folderId });
+    expect(
+      createHash('sha256')
+        .update(await girder.getFileBytes(file._id))
+        .digest('hex'),
+    ).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('falls back to chunks when the body is larger than its chunk size', async () => {
+    const bytes = randomBytes(100);
+    const file = await girderClientUploadToFolder(folderId, 'chunked.bin', bytes, 40);
+    expect(file).toMatchObject({ _modelType: 'file', size: 100 });
+    expect(await girder.getFileBytes(file._id)).toEqual(bytes);
+  });
+});
