@@ -26,18 +26,29 @@ export function collectionOut(
 
 /**
  * Internal: a user as Girder's filter returns it: `_id, login, public, firstName, lastName, admin,
- * created` to readers; `size, email, groups, status, emailVerified` only with admin access (the
- * user itself or a site admin), as girder/models/user.py `exposeFields`.
+ * created` to readers; `size, email, groups, groupInvites, status, emailVerified` and `otp` only
+ * with admin access (the user itself or a site admin), as girder/models/user.py `exposeFields` and
+ * `filter`.
  */
 export function userOut(
   state: State,
   record: UserRecord,
   user: GirderUserDoc | undefined,
-): Partial<GirderUserDoc> & { _id: string } {
+): Partial<GirderUserDoc> & { _id: string; groupInvites?: never[]; otp?: boolean } {
   const level = state.userLevel(record, user);
   const { size, email, groups, status, emailVerified, ...readable } = record.doc;
   if (level < AccessType.ADMIN) return { ...readable, _accessLevel: level };
-  return { ...readable, size, email, groups: [...groups], status, emailVerified, _accessLevel: level };
+  return {
+    ...readable,
+    size,
+    email,
+    groups: [...groups],
+    groupInvites: [],
+    status,
+    emailVerified,
+    otp: false,
+    _accessLevel: level,
+  };
 }
 
 /**

@@ -335,8 +335,10 @@ export class State {
   userForToken(token: TokenRecord | undefined, requiredScopes: readonly string[]): GirderUserDoc | undefined {
     if (token === undefined || token.expires.getTime() < Date.now() || token.userId === null)
       return undefined;
+    // A route that names no scope requires user authentication (rest.py: requiredScopes or USER_AUTH).
     const allowed =
-      token.scope.includes(USER_AUTH_SCOPE) || requiredScopes.every((s) => token.scope.includes(s));
+      token.scope.includes(USER_AUTH_SCOPE) ||
+      (requiredScopes.length > 0 && requiredScopes.every((s) => token.scope.includes(s)));
     if (!allowed) return undefined;
     return this.users.get(token.userId)?.doc;
   }

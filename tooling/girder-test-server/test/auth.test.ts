@@ -192,3 +192,86 @@ describe('POST /api_key', () => {
     expect((await post('null')).status).toBe(401);
   });
 });
+
+describe('POST /user', () => {
+  const register = (fields: Record<string, string | boolean>, token?: string) =>
+    api(girder, '/user', { method: 'POST', token, ...form(fields) });
+  const dave = {
+    login: 'Dave.X',
+    email: 'Dave@Example.com',
+    firstName: 'Dave',
+    lastName: 'X',
+    password: 'davepassword',
+  };
+
+  it('registers anonymously, logs the new user in, and refuses to make it an admin', async () => {
+    const res = await register({ ...dave, admin: true });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('set-cookie')).toMatch(/^girderToken=[A-Za-z0-9]{64}; /);
+    const body = (await res.json()) as Record<string, unknown> & { authToken: { token: string } };
+    expect(body).toMatchObject({
+      login: 'dave.x',
+      email: 'dave@example.com',
+      admin: false,
+      emailVerified: false,
+      otp: false,
+      _accessLevel: 2,
+    });
+    const me = await jsonOf(await api(girder, '/user/me', { token: body.authToken.token }));
+    expect(me.body).toMatchObject({ login: 'dave.x' });
+    const folders = await jsonOf<{ name: string }[]>(
+      await api(girder, `/folder?parentType=user&parentId=${body._id}`, { token: body.authToken.token }),
+    );
+    expect(folders.body.map((f) => f.name)).toEqual(['Private', 'Public']);
+  });
+
+  it('lets a site admin create an admin, without logging it in', async () => {
+    const { body } = await jsonOf(
+      await register({ ...dave, login: 'erin', email: 'erin@example.com', admin: true }, girder.admin.token),
+    );
+    expect(body).toMatchObject({ login: 'erin', admin: true });
+    expect(body).not.toHaveProperty('authToken');
+  });
+
+  it('validates as Girder does, naming the field', async () => {
+    const cases: [Record<string, string>, string, string | undefined][] = [
+      [{ ...dave, password: 'short' }, 'Password must be at least 6 characters long.', 'password'],
+      [
+        { ...dave, login: 'ab' },
+        'Login must be at least 4 characters, start with a letter, and may only contain letters, numbers, dashes, and dots.',
+        'login',
+      ],
+      [{ ...dave, login: 'a@bcd' }, 'Login may not contain "@".', 'login'],
+      [{ ...dave, login: 'fresh', email: 'nope' }, 'Invalid email address.', 'email'],
+      [{ ...dave, firstName: ' ' }, 'First name must not be empty.', 'firstName'],
+      [{ ...dave, login: 'admin' }, 'That login is already registered.', 'login'],
+      [
+        { ...dave, login: 'fresh2', email: 'admin@example.com' },
+        'That email is already registered.',
+        'email',
+      ],
+    ];
+    for (const [fields, message, field] of cases) {
+      const { status, body } = await jsonOf(await register(fields));
+      expect(status, message).toBe(400);
+      expect(body).toEqual({ message, type: 'validation', field });
+    }
+    const { lastName: _lastName, ...noLastName } = dave;
+    expect((await jsonOf(await register(noLastName))).body).toEqual({
+      message: 'Parameter "lastName" is required.',
+      type: 'rest',
+    });
+  });
+});
+
+describe('token scopes', () => {
+  it('count a token without user_auth as no user on routes that name no scope', async () => {
+    const scoped = girder.createToken({ userId: girder.admin.user._id, scope: ['core.data.read'] });
+    const me = await jsonOf(await api(girder, '/user/me', { token: scoped }));
+    expect(me.body).toBeNull();
+    expect((await api(girder, '/user', { token: scoped })).status).toBe(401);
+    const folder = await api(girder, `/folder/${girder.admin.privateFolderId}`, { token: scoped });
+    expect(folder.status).toBe(200);
+    await folder.body?.cancel();
+  });
+});

@@ -415,3 +415,85 @@ describe('GET /item/{id}/rootpath', () => {
     expect((await api(girder, `/item/${hidden._id}/rootpath`)).status).toBe(401);
   });
 });
+
+describe('PUT /folder/{id}/access', () => {
+  it('replaces the access list and visibility, recursively when asked, as girder_client.setFolderAccess sends it', async () => {
+    const top = girder.createFolder({
+      parentType: 'user',
+      parentId: alice.user._id,
+      name: 'share',
+      creatorId: alice.user._id,
+    });
+    const sub = girder.createFolder({
+      parentType: 'folder',
+      parentId: top._id,
+      name: 'inside',
+      creatorId: alice.user._id,
+    });
+    const bob = await girder.createUser({ login: 'bob-share', password: 'bobpassword' });
+    const access = {
+      users: [
+        { id: alice.user._id, level: 2 },
+        { id: bob.user._id, level: 0 },
+      ],
+      groups: [],
+    };
+    const { status, body } = await jsonOf(
+      await api(girder, `/folder/${top._id}/access`, {
+        method: 'PUT',
+        token: alice.token,
+        ...form({ access: JSON.stringify(access), public: false, recurse: true }),
+      }),
+    );
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      _id: top._id,
+      public: false,
+      access: {
+        users: [
+          { id: alice.user._id, level: 2, flags: [] },
+          { id: bob.user._id, level: 0, flags: [] },
+        ],
+        groups: [],
+      },
+    });
+    const asBob = await jsonOf(await api(girder, `/folder/${sub._id}`, { token: bob.token }));
+    expect(asBob.body).toMatchObject({ _accessLevel: 0 });
+    const write = await api(girder, `/folder?parentId=${sub._id}&name=x`, {
+      method: 'POST',
+      token: bob.token,
+    });
+    expect(write.status).toBe(403);
+    await write.body?.cancel();
+  });
+
+  it('refuses a malformed list with field "access", and non-admins', async () => {
+    const folder = girder.createFolder({
+      parentType: 'user',
+      parentId: alice.user._id,
+      name: 'guarded',
+      creatorId: alice.user._id,
+    });
+    const put = (access: unknown, token = alice.token) =>
+      api(girder, `/folder/${folder._id}/access`, {
+        method: 'PUT',
+        token,
+        ...form({ access: JSON.stringify(access) }),
+      });
+    expect((await jsonOf(await put({ users: [{ id: alice.user._id }] }))).body).toEqual({
+      message: 'Invalid access list',
+      type: 'validation',
+      field: 'access',
+    });
+    expect((await jsonOf(await put({ users: [{ id: alice.user._id, level: 7 }] }))).body).toEqual({
+      message: 'Invalid access level',
+      type: 'validation',
+      field: 'access',
+    });
+    expect((await jsonOf(await put([]))).body).toEqual({
+      message: 'Parameter access must be a JSON object.',
+      type: 'rest',
+    });
+    expect((await put({ users: [] }, girder.createToken({ userId: null }))).status).toBe(401);
+  });
+});

@@ -154,3 +154,41 @@ describe("girder-client's CLI auto parent type over HTTP", () => {
     await expect(cliParentType(id('/collection/Data/locked'), alice.token)).rejects.toThrow('folder: 403');
   });
 });
+
+describe('PUT /resource/{id}/timestamp', () => {
+  it('lets a site admin set created/updated (UTC, as girder_client.setResourceTimestamp sends them)', async () => {
+    const itemId = id('/collection/Data/in\\-out/a.txt');
+    const res = await jsonOf(
+      await api(
+        girder,
+        `/resource/${itemId}/timestamp?type=item&created=${encodeURIComponent('2020-01-02 03:04:05+02:00')}&updated=2021-06-07T08:09:10.5`,
+        {
+          method: 'PUT',
+          token: girder.admin.token,
+        },
+      ),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      created: '2020-01-02T01:04:05+00:00',
+      updated: '2021-06-07T08:09:10.500000+00:00',
+    });
+    const user = await jsonOf(
+      await api(girder, `/resource/${alice.user._id}/timestamp?type=user&updated=2020-01-01`, {
+        method: 'PUT',
+        token: girder.admin.token,
+      }),
+    );
+    expect(user.body).toEqual({ message: 'Resource has no "updated" field.', type: 'rest' });
+    const notAdmin = await jsonOf(
+      await api(girder, `/resource/${itemId}/timestamp?type=item&created=2020-01-01`, {
+        method: 'PUT',
+        token: alice.token,
+      }),
+    );
+    expect(notAdmin).toEqual({
+      status: 403,
+      body: { message: 'Administrator access required.', type: 'access' },
+    });
+  });
+});

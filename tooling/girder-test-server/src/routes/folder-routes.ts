@@ -1,12 +1,46 @@
 import { folderEntries, zipReply } from '../download.ts';
 import { json, type Router, Scope } from '../http.ts';
 import { AccessType, type FolderDoc } from '../models.ts';
+import { isObjectId } from '../object-id.ts';
 import { folderOut, fullAccessList } from '../output.ts';
 import { pageOf } from '../params.ts';
 import { readJsonObjectBody } from '../request-body.ts';
-import { restError } from '../rest-error.ts';
+import { restError, validationError } from '../rest-error.ts';
+import type { Controlled } from '../state.ts';
 
 const PARENT_TYPES = ['folder', 'user', 'collection'] as const;
+
+/**
+ * girder/models/model_base.py `setAccessList`: each user entry needs `id` and a `level` of 0, 1 or
+ * 2 (400 "Invalid access list" / "Invalid access level", field access). Group entries are checked
+ * the same way and dropped: this server has no groups.
+ */
+function parseAccessList(access: Record<string, unknown>): Map<string, number> {
+  const users = new Map<string, number>();
+  for (const key of ['users', 'groups'] as const) {
+    const entries = access[key] ?? [];
+    if (!Array.isArray(entries)) throw validationError('Invalid access list', 'access');
+    for (const entry of entries as Record<string, unknown>[]) {
+      if (entry === null || typeof entry !== 'object' || !('id' in entry) || !('level' in entry)) {
+        throw validationError('Invalid access list', 'access');
+      }
+      if (![0, 1, 2].includes(entry.level as number)) throw validationError('Invalid access level', 'access');
+      if (typeof entry.id !== 'string' || !isObjectId(entry.id)) {
+        throw validationError(`Invalid ObjectId: ${String(entry.id)}`, 'access');
+      }
+      if (key === 'users') users.set(entry.id.toLowerCase(), entry.level as number);
+    }
+  }
+  return users;
+}
+
+/** The stored form of an access list (what `addFields={'access'}` shows). */
+function accessListOf(access: Map<string, number>): {
+  users: { id: string; level: number; flags: never[] }[];
+  groups: never[];
+} {
+  return { users: [...access].map(([id, level]) => ({ id, level, flags: [] })), groups: [] };
+}
 
 function textMatches(doc: { name: string; description: string }, text: string): boolean {
   const words = text.toLowerCase().split(/\s+/).filter(Boolean);
@@ -116,6 +150,41 @@ export function addFolderRoutes(router: Router): void {
     handler: (ctx) => {
       const folder = ctx.state.loadFolder(ctx.path.id as string, ctx.user, AccessType.ADMIN);
       return json(fullAccessList(ctx.state, folder.access));
+    },
+  });
+
+  router.add({
+    method: 'PUT',
+    segments: ['folder', ':id', 'access'],
+    access: 'user',
+    scopes: [Scope.DATA_OWN],
+    handler: (ctx) => {
+      const { state, params } = ctx;
+      const folder = state.loadFolder(ctx.path.id as string, ctx.user, AccessType.ADMIN);
+      const access = params.jsonObject('access');
+      if (access === undefined) throw restError('Parameter "access" is required.');
+      const isPublic = params.bool('public');
+      const recurse = params.bool('recurse', false);
+      const users = parseAccessList(access);
+      const apply = (target: Controlled<FolderDoc>): void => {
+        if (isPublic !== undefined) target.doc.public = isPublic;
+        target.access = new Map(users);
+      };
+      const subfolders = (id: string): Controlled<FolderDoc>[] =>
+        [...state.folders.values()].filter(
+          (f) =>
+            f.doc.parentCollection === 'folder' &&
+            f.doc.parentId === id &&
+            state.level(f, ctx.user) >= AccessType.ADMIN,
+        );
+      const visit = (target: Controlled<FolderDoc>): void => {
+        // Children are chosen with the caller's rights before this folder's list changes.
+        const children = recurse ? subfolders(target.doc._id) : [];
+        apply(target);
+        for (const child of children) visit(child);
+      };
+      visit(folder);
+      return json({ ...folderOut(state, folder, ctx.user), access: accessListOf(folder.access) });
     },
   });
 

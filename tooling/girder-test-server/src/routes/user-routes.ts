@@ -2,7 +2,37 @@ import { json, type Router } from '../http.ts';
 import { AccessType, girderDate } from '../models.ts';
 import { userOut } from '../output.ts';
 import { pageOf } from '../params.ts';
-import { accessError, restError } from '../rest-error.ts';
+import { accessError, restError, validationError } from '../rest-error.ts';
+import type { State } from '../state.ts';
+
+/** girder/utility/mail_utils.py `validateEmailAddress` (the HTML Standard's grammar). */
+const EMAIL =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+/** girder/models/user.py `setPassword` + `validate`, in Girder's order, with its messages and fields. */
+function validateNewUser(
+  state: State,
+  o: { login: string; email: string; firstName: string; lastName: string; password: string },
+): void {
+  if (!/^.{6}.*$/s.test(o.password))
+    throw validationError('Password must be at least 6 characters long.', 'password');
+  if (!o.firstName) throw validationError('First name must not be empty.', 'firstName');
+  if (!o.lastName) throw validationError('Last name must not be empty.', 'lastName');
+  if (o.login.includes('@')) throw validationError('Login may not contain "@".', 'login');
+  if (!/^[a-z][\da-z\-.]{3,}$/.test(o.login)) {
+    throw validationError(
+      'Login must be at least 4 characters, start with a letter, and may only contain letters, numbers, dashes, and dots.',
+      'login',
+    );
+  }
+  if (!EMAIL.test(o.email)) throw validationError('Invalid email address.', 'email');
+  for (const user of state.users.values()) {
+    if (user.doc.login === o.login) throw validationError('That login is already registered.', 'login');
+  }
+  for (const user of state.users.values()) {
+    if (user.doc.email === o.email) throw validationError('That email is already registered.', 'email');
+  }
+}
 
 /** Internal: /user routes (girder/api/v1/user.py). */
 export function addUserRoutes(router: Router): void {
@@ -65,6 +95,36 @@ export function addUserRoutes(router: Router): void {
           paging,
         ).page.map((doc) => userOut(state, state.load('user', doc._id), ctx.user)),
       );
+    },
+  });
+
+  router.add({
+    method: 'POST',
+    segments: ['user'],
+    access: 'public',
+    scopes: [],
+    handler: (ctx) => {
+      // Registration is open (Girder's default policy); only a site admin may create an admin.
+      const { state, params } = ctx;
+      const fields = {
+        login: params.string('login', { required: true }).trim().toLowerCase(),
+        email: params.string('email', { required: true }).trim().toLowerCase(),
+        firstName: params.string('firstName', { required: true }).trim(),
+        lastName: params.string('lastName', { required: true }).trim(),
+        password: params.string('password', { required: true }),
+      };
+      const admin = ctx.user?.admin === true && params.bool('admin', false);
+      validateNewUser(state, fields);
+      const record = state.createUser({ ...fields, admin });
+      record.doc.emailVerified = false;
+      const out: Record<string, unknown> = userOut(state, record, ctx.user ?? record.doc);
+      if (ctx.user !== undefined) return json(out);
+      // An anonymous registration logs the new user in (a token, also as the girderToken cookie).
+      const token = state.createToken(record.doc._id);
+      out.authToken = { token: token.token, expires: girderDate(token.expires) };
+      return json(out, {
+        'Set-Cookie': `girderToken=${token.token}; expires=${token.expires.toUTCString()}; HttpOnly; Max-Age=${180 * 86_400}; Path=/`,
+      });
     },
   });
 
