@@ -51,29 +51,57 @@ export function userOut(
   };
 }
 
+/** The job fields Girder exposes to readers (plugins/jobs `Job.initialize` exposeFields). */
+const JOB_FIELDS = [
+  '_id',
+  '_modelType',
+  'title',
+  'type',
+  'created',
+  'interval',
+  'when',
+  'status',
+  'progress',
+  'meta',
+  'public',
+  'parentId',
+  'asynchronous',
+  'updated',
+  'timestamps',
+  'handler',
+  'jobInfoSpec',
+] as const;
+
 /**
- * Internal: a job as Girder's filter returns it: `log` only where the route loads it
- * (GET /job/{id}), `args`/`kwargs` only for site admins.
+ * Internal: a job as Girder's filter returns it: the exposed fields (not `userId`, nor fields set
+ * through `otherFields`), `_accessLevel`, `log` only where the route loads it (not PUT), `args` and
+ * `kwargs` only for site admins, progress numbers as Python floats.
  */
 export function jobOut(
   record: Controlled<JobDoc>,
   user: GirderUserDoc | undefined,
   includeLog: boolean,
-): Partial<JobDoc> {
-  const { log, args, kwargs, ...rest } = record.doc;
-  const out: Partial<JobDoc> = structuredClone(rest);
-  if (out.progress) {
+): Record<string, unknown> {
+  const doc = record.doc as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const field of JOB_FIELDS) if (field in doc) out[field] = structuredClone(doc[field]);
+  const own = user === undefined ? AccessType.NONE : (record.access.get(user._id) ?? AccessType.NONE);
+  out._accessLevel = user?.admin
+    ? AccessType.ADMIN
+    : Math.max(own, record.doc.public ? AccessType.READ : AccessType.NONE);
+  const progress = record.doc.progress;
+  if (progress) {
     // Girder stores progress numbers as Python floats (`float(current)`): written "5.0", not "5".
     out.progress = {
-      ...out.progress,
-      total: pythonFloat(out.progress.total) as number | null,
-      current: pythonFloat(out.progress.current) as number | null,
+      ...progress,
+      total: pythonFloat(progress.total),
+      current: pythonFloat(progress.current),
     };
   }
-  if (includeLog) out.log = [...log];
+  if (includeLog) out.log = [...record.doc.log];
   if (user?.admin) {
-    out.args = structuredClone(args);
-    out.kwargs = structuredClone(kwargs);
+    out.args = structuredClone(record.doc.args);
+    out.kwargs = structuredClone(record.doc.kwargs);
   }
   return out;
 }

@@ -244,7 +244,14 @@ describe('POST /job', () => {
     const scoped = girder.createToken({ userId: girder.admin.user._id, scope: ['jobs.rest.create_job'] });
     const { status, body } = await jsonOf<Job & Record<string, unknown>>(
       await post(
-        { title: 'made over REST', type: 'demo', handler: 'worker_handler', kwargs: '{"x":1}', public: true },
+        {
+          title: 'made over REST',
+          type: 'demo',
+          handler: 'worker_handler',
+          kwargs: '{"x":1}',
+          public: true,
+          otherFields: '{"extra":"kept, not shown"}',
+        },
         scoped,
       ),
     );
@@ -260,13 +267,20 @@ describe('POST /job', () => {
       progress: null,
       public: true,
       parentId: null,
-      userId: girder.admin.user._id,
       kwargs: { x: 1 },
       args: [],
+      _accessLevel: 2,
     });
+    // Girder's job filter shows neither the owner nor otherFields; both are stored.
     expect(body).not.toHaveProperty('jobInfoSpec');
-    const stored = girder.getJob(body._id as string);
-    expect(stored.status).toBe(JobStatus.INACTIVE);
+    expect(body).not.toHaveProperty('userId');
+    expect(body).not.toHaveProperty('extra');
+    const stored = girder.getJob(body._id as string) as unknown as Record<string, unknown>;
+    expect(stored).toMatchObject({
+      status: JobStatus.INACTIVE,
+      userId: girder.admin.user._id,
+      extra: 'kept, not shown',
+    });
     // The owner may then drive it with a normal login token.
     const queued = await jsonOf<Job>(
       await put(body._id as string, girder.admin.token, { status: JobStatus.QUEUED }),
@@ -298,7 +312,7 @@ describe('POST /job', () => {
       type: 'rest',
     });
     const anonymousJob = await jsonOf<Record<string, unknown>>(await post({ title: 't', type: 't' }, scoped));
-    expect(anonymousJob.body.userId).toBeNull();
+    expect(girder.getJob(anonymousJob.body._id as string).userId).toBeNull();
   });
 });
 

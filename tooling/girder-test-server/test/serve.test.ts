@@ -144,7 +144,12 @@ describe('bin/serve.ts', () => {
       method: 'POST',
       headers: { 'Girder-Token': scoped.token },
     });
-    expect(((await job.json()) as { userId: string }).userId).toBe(bob?._id);
+    const jobId = ((await job.json()) as { _id: string })._id;
+    // The job belongs to bob: his login token reads it with admin access.
+    const asBob = (await (await get(`/job/${jobId}`)).json()) as { _accessLevel: number };
+    expect(asBob._accessLevel).toBe(2);
+    const asAdmin = await get(`/job/${jobId}`, info.admin.token);
+    expect(((await asAdmin.json()) as { _accessLevel: number })._accessLevel).toBe(2);
   });
 
   it('exits 2 naming the field of an invalid seed, and on an unknown argument', async () => {
