@@ -143,7 +143,7 @@ export function addUserRoutes(router: Router): void {
     method: 'GET',
     segments: ['user', ':id'],
     access: 'public',
-    scopes: ['core.data.read'],
+    scopes: ['core.user_info.read'],
     handler: (ctx) => {
       const record = ctx.state.load('user', ctx.path.id as string);
       if (ctx.state.userLevel(record, ctx.user) < 0) {
