@@ -192,3 +192,30 @@ describe('PUT /resource/{id}/timestamp', () => {
     });
   });
 });
+
+describe('GET /resource/search', () => {
+  it("finds readable resources by text or prefix, per type, as girder_client's docstring example asks", async () => {
+    const search = async (query: string, token?: string) =>
+      jsonOf<Record<string, { name?: string; login?: string }[]>>(
+        await api(girder, `/resource/search?${query}`, { token }),
+      );
+    const text = await search(
+      `q=${encodeURIComponent('a.txt')}&types=${encodeURIComponent('["folder","item","file","planet"]')}`,
+    );
+    expect(text.status).toBe(200);
+    expect(Object.keys(text.body).sort()).toEqual(['file', 'folder', 'item']);
+    expect(text.body.item?.map((i) => i.name)).toEqual(['a.txt']);
+    expect(text.body.file?.map((f) => f.name)).toEqual(['a.txt']);
+    const prefix = await search(
+      `q=ali&mode=prefix&types=${encodeURIComponent('["user","collection"]')}`,
+      girder.admin.token,
+    );
+    expect(prefix.body).toMatchObject({ user: [{ login: 'alice' }], collection: [] });
+    const hidden = await search(`q=secret&types=${encodeURIComponent('["item"]')}`, alice.token);
+    expect(hidden.body).toEqual({ item: [] });
+    const bad = await search(`q=x&types=${encodeURIComponent('{}')}`);
+    expect(bad.body).toEqual({ message: 'Parameter types must be a JSON array.', type: 'rest' });
+    const mode = await search(`q=x&mode=fuzzy&types=${encodeURIComponent('[]')}`);
+    expect(mode.body).toEqual({ message: "Search mode handler 'fuzzy' not found.", type: 'rest' });
+  });
+});

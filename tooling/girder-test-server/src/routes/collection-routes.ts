@@ -4,11 +4,10 @@ import { collectionOut, fullAccessList } from '../output.ts';
 import { pageOf } from '../params.ts';
 import { readJsonObjectBody } from '../request-body.ts';
 import { accessError } from '../rest-error.ts';
+import { textMatches } from '../text-search.ts';
 
-function textMatches(doc: { name: string; description: string }, text: string): boolean {
-  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
-  const hay = `${doc.name} ${doc.description}`.toLowerCase();
-  return words.some((w) => hay.includes(w));
+function textMatchesDoc(doc: { name: string; description: string }, text: string): boolean {
+  return textMatches([doc.name, doc.description], text);
 }
 
 /** Internal: /collection routes (girder/api/v1/collection.py). */
@@ -24,7 +23,7 @@ export function addCollectionRoutes(router: Router): void {
       const paging = params.paging('name');
       const found = [...state.collections.values()]
         .filter((c) => state.level(c, ctx.user) >= AccessType.READ)
-        .filter((c) => text === undefined || textMatches(c.doc, text))
+        .filter((c) => text === undefined || textMatchesDoc(c.doc, text))
         .map((c) => collectionOut(state, c, ctx.user));
       const { page, total } = pageOf(found, paging);
       return json(page, { 'Girder-Total-Count': total });

@@ -7,6 +7,7 @@ import { pageOf } from '../params.ts';
 import { readJsonObjectBody } from '../request-body.ts';
 import { restError, validationError } from '../rest-error.ts';
 import type { Controlled } from '../state.ts';
+import { textMatches } from '../text-search.ts';
 
 const PARENT_TYPES = ['folder', 'user', 'collection'] as const;
 
@@ -42,10 +43,8 @@ function accessListOf(access: Map<string, number>): {
   return { users: [...access].map(([id, level]) => ({ id, level, flags: [] })), groups: [] };
 }
 
-function textMatches(doc: { name: string; description: string }, text: string): boolean {
-  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
-  const hay = `${doc.name} ${doc.description}`.toLowerCase();
-  return words.some((w) => hay.includes(w));
+function textMatchesDoc(doc: { name: string; description: string }, text: string): boolean {
+  return textMatches([doc.name, doc.description], text);
 }
 
 /** Internal: /folder routes (girder/api/v1/folder.py). */
@@ -69,11 +68,11 @@ export function addFolderRoutes(router: Router): void {
           .filter((f) => f.doc.parentId === parentId.toLowerCase() && f.doc.parentCollection === parentType)
           .filter((f) => state.level(f, ctx.user) >= AccessType.READ)
           .filter((f) => name === undefined || f.doc.name === name)
-          .filter((f) => !text || textMatches(f.doc, text))
+          .filter((f) => !text || textMatchesDoc(f.doc, text))
           .map((f) => folderOut(state, f, ctx.user));
       } else if (text) {
         found = [...state.folders.values()]
-          .filter((f) => state.level(f, ctx.user) >= AccessType.READ && textMatches(f.doc, text))
+          .filter((f) => state.level(f, ctx.user) >= AccessType.READ && textMatchesDoc(f.doc, text))
           .map((f) => folderOut(state, f, ctx.user));
       } else {
         throw restError('Invalid search mode.');

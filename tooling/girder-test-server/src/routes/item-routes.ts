@@ -6,11 +6,10 @@ import { pageOf } from '../params.ts';
 import { readJsonObjectBody } from '../request-body.ts';
 import { filtered, loadResource } from '../resource-path.ts';
 import { restError } from '../rest-error.ts';
+import { textMatches } from '../text-search.ts';
 
-function textMatches(doc: { name: string; description: string }, text: string): boolean {
-  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
-  const hay = `${doc.name} ${doc.description}`.toLowerCase();
-  return words.some((w) => hay.includes(w));
+function textMatchesDoc(doc: { name: string; description: string }, text: string): boolean {
+  return textMatches([doc.name, doc.description], text);
 }
 
 function itemOut(item: ItemDoc): ItemDoc {
@@ -36,12 +35,14 @@ export function addItemRoutes(router: Router): void {
         found = [...state.items.values()]
           .filter((i) => i.folderId === folder.doc._id)
           .filter((i) => name === undefined || i.name === name)
-          .filter((i) => !text || textMatches(i, text));
+          .filter((i) => !text || textMatchesDoc(i, text));
       } else if (text) {
         found = [...state.items.values()].filter((i) => {
           const folder = state.folders.get(i.folderId);
           return (
-            folder !== undefined && state.level(folder, ctx.user) >= AccessType.READ && textMatches(i, text)
+            folder !== undefined &&
+            state.level(folder, ctx.user) >= AccessType.READ &&
+            textMatchesDoc(i, text)
           );
         });
       } else {

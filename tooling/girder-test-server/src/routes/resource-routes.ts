@@ -1,6 +1,7 @@
-import { json, type Router, Scope } from '../http.ts';
+import { json, type RouteContext, type Router, Scope } from '../http.ts';
 import { filtered, loadResource, lookUpPath, type ResourceType, resourcePath } from '../resource-path.ts';
 import { restError } from '../rest-error.ts';
+import { prefixMatches, textMatches } from '../text-search.ts';
 
 /**
  * girder/utility `parseTimestamp` (dateutil): a date with an offset is converted to UTC, one
@@ -22,8 +23,101 @@ function pythonIsoDate(date: Date): string {
 
 const TYPES: readonly ResourceType[] = ['user', 'collection', 'folder', 'item', 'file'];
 
-/** Internal: /resource/lookup and /resource/{id}/path (girder/api/v1/resource.py). */
+/** The types `GET /resource/search` looks in (resource.py `allowedSearchTypes`; no groups here). */
+const SEARCH_TYPES = ['collection', 'file', 'folder', 'group', 'item', 'user'] as const;
+
+/** The fields the searches read. */
+interface Searchable {
+  _id: string;
+  name?: string;
+  description?: string;
+  login?: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+/**
+ * girder/utility/search.py `_commonSearchModeHandler`: for each asked type Girder knows, the
+ * readable documents matching `q` (text or prefix mode), paged per type, filtered for the caller.
+ */
+function search(
+  ctx: RouteContext,
+  q: string,
+  mode: 'text' | 'prefix',
+  types: string[],
+  level: number,
+  paging: { limit: number; offset: number },
+): Record<string, unknown[]> {
+  const { state, user } = ctx;
+  const matches = (doc: Searchable): boolean =>
+    mode === 'prefix'
+      ? prefixMatches(doc, q)
+      : textMatches(
+          doc.login === undefined
+            ? [doc.name ?? '', doc.description ?? '']
+            : [doc.login, doc.firstName ?? '', doc.lastName ?? ''],
+          q,
+        );
+  const candidates = (type: string): Searchable[] => {
+    switch (type) {
+      case 'user':
+        return [...state.users.values()].filter((u) => state.userLevel(u, user) >= level).map((u) => u.doc);
+      case 'collection':
+        return [...state.collections.values()].filter((c) => state.level(c, user) >= level).map((c) => c.doc);
+      case 'folder':
+        return [...state.folders.values()].filter((f) => state.level(f, user) >= level).map((f) => f.doc);
+      case 'item':
+        return [...state.items.values()].filter((i) => {
+          const folder = state.folders.get(i.folderId);
+          return folder !== undefined && state.level(folder, user) >= level;
+        });
+      case 'file':
+        return [...state.files.values()].filter((f) => {
+          const item = f.itemId === null ? undefined : state.items.get(f.itemId);
+          const folder = item === undefined ? undefined : state.folders.get(item.folderId);
+          return folder !== undefined && state.level(folder, user) >= level;
+        });
+      default:
+        return [];
+    }
+  };
+  const results: Record<string, unknown[]> = {};
+  for (const type of types) {
+    if (!(SEARCH_TYPES as readonly string[]).includes(type)) continue;
+    const found = candidates(type).filter((doc) => matches(doc));
+    const page =
+      paging.limit > 0
+        ? found.slice(paging.offset, paging.offset + paging.limit)
+        : found.slice(paging.offset);
+    results[type] =
+      type === 'group' ? [] : page.map((doc) => filtered(state, type as ResourceType, doc._id, user));
+  }
+  return results;
+}
+
+/** Internal: /resource routes (girder/api/v1/resource.py): search, lookup, path, timestamp. */
 export function addResourceRoutes(router: Router): void {
+  router.add({
+    method: 'GET',
+    segments: ['resource', 'search'],
+    access: 'public',
+    scopes: [],
+    handler: (ctx) => {
+      const { params } = ctx;
+      const q = params.string('q', { required: true });
+      const mode = params.string('mode') ?? 'text';
+      const types = params.json('types');
+      if (types === undefined) throw restError('Parameter "types" is required.');
+      if (!Array.isArray(types)) throw restError('Parameter types must be a JSON array.');
+      const level = params.int('level', { default: 0 }) as number;
+      const paging = params.paging('');
+      if (![-1, 0, 1, 2, 100].includes(level)) throw new Error(`Invalid AccessType: ${level}.`);
+      if (mode !== 'text' && mode !== 'prefix') throw restError(`Search mode handler '${mode}' not found.`);
+      const limit = params.has('limit') ? paging.limit : 10;
+      return json(search(ctx, q, mode, types as string[], level, { limit, offset: paging.offset }));
+    },
+  });
+
   router.add({
     method: 'GET',
     segments: ['resource', 'lookup'],

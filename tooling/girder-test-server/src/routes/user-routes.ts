@@ -4,6 +4,7 @@ import { userOut } from '../output.ts';
 import { pageOf } from '../params.ts';
 import { accessError, restError, validationError } from '../rest-error.ts';
 import type { State } from '../state.ts';
+import { textMatches } from '../text-search.ts';
 
 /** girder/utility/mail_utils.py `validateEmailAddress` (the HTML Standard's grammar). */
 const EMAIL =
@@ -80,14 +81,9 @@ export function addUserRoutes(router: Router): void {
       const { state, params } = ctx;
       const text = params.string('text');
       const paging = params.paging('lastName');
-      const words = (text ?? '').toLowerCase().split(/\s+/).filter(Boolean);
       const found = [...state.users.values()]
         .filter((u) => state.userLevel(u, ctx.user) >= AccessType.READ)
-        .filter((u) => {
-          if (words.length === 0) return true;
-          const hay = `${u.doc.login} ${u.doc.firstName} ${u.doc.lastName}`.toLowerCase();
-          return words.some((w) => hay.includes(w));
-        });
+        .filter((u) => !text || textMatches([u.doc.login, u.doc.firstName, u.doc.lastName], text));
       // Girder returns a plain list here (no cursor), so no Girder-Total-Count header.
       return json(
         pageOf(
