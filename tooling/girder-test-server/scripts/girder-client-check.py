@@ -51,7 +51,7 @@ info = json.loads(proc.stdout.readline())
 api = info['apiUrl']
 admin = info['admin']
 work = tempfile.mkdtemp(prefix='gc-driver-')
-print('server %s (girder_client %s)' % (api, girder_client.__version__), flush=True)
+print('server %s; girder_client from %s' % (api, os.path.dirname(girder_client.__file__)), flush=True)
 ctx = {}
 gc = GirderClient(apiUrl=api)
 key_client = GirderClient(apiUrl=api)
@@ -176,7 +176,11 @@ def resource_lookup():
         expect(e.status == 400, e.status)
         msg = json.loads(e.responseText)['message']
     path = gc.get('resource/%s/path' % ctx['big']['_id'], {'type': 'file'})
-    return 'item %s, file; missing -> 400 %r; path %s' % (doc['_id'], msg, path)
+    # The class docstring's example.
+    found = gc.sendRestRequest('GET', 'resource/search', {'q': 'big', 'types': '["folder", "item"]'})
+    expect([i['name'] for i in found['item']] == ['big.bin'], found)
+    return 'item %s, file; missing -> 400 %r; path %s; resource/search -> %s' % (
+        doc['_id'], msg, path, {k: [d['name'] for d in v] for k, v in found.items()})
 
 
 def users():
@@ -245,7 +249,11 @@ def cli_download():
     expect(sha256_file(dest) == sha256_file(os.path.join(work, 'big.bin')), 'file sha256')
     dest = os.path.join(work, 'down-user')
     cli('download', admin['_id'], dest)  # auto: user
-    return 'folder, collection, item, file and user ids, each with the default --parent-type auto'
+    dest = os.path.join(work, 'down-path')
+    cli('download', '/collection/gc-driver/data/tree', dest)  # a path: resource/lookup first
+    expect(open(os.path.join(dest, 'inner', 'b.txt')).read() == 'beta\n', 'by path')
+    return 'folder, collection, item, file and user ids and a resource path, each with the ' \
+        'default --parent-type auto'
 
 
 def jobs():
