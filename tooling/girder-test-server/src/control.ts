@@ -7,8 +7,8 @@ import type { SeedResult } from './seed.ts';
 /** Internal: the URL prefix of the control routes (outside the API root, so no Girder route can clash). */
 export const CONTROL_PREFIX = '/_control';
 
-/** Internal: the header carrying the control token. */
-export const CONTROL_HEADER = 'girder-test-control';
+/** The header carrying the control token. */
+const CONTROL_HEADER = 'girder-test-control';
 
 /** Internal: what the control routes drive. */
 export interface ControlTarget {

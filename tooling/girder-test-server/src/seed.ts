@@ -238,7 +238,7 @@ function checkFolder(value: unknown, field: string): SeedFolder {
  * @returns The seed, typed.
  * @throws GirderTestServerError (`GIRDER_TEST_SERVER_INVALID_SEED`) naming the field.
  */
-export function checkSeed(value: unknown): GirderSeed {
+function checkSeed(value: unknown): GirderSeed {
   const seed = object(value, '', ['users', 'collections']);
   each(seed.users, 'users', checkUser);
   each(seed.collections, 'collections', checkCollection);
