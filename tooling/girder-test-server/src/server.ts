@@ -138,6 +138,7 @@ export interface GirderTestServer extends AsyncDisposable {
    *
    * @param o - Its name and visibility.
    * @returns The collection id.
+   * @throws A REST-style error when the name is empty or already taken (Girder's validation).
    */
   createCollection(o: { name: string; public?: boolean }): string;
   /**
