@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assertNoLeaks, makeTempDir } from '@girder-worker/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startGirderTestServerProcess } from '../src/index.ts';
 import { basic } from './helpers.ts';
 
 const SERVE = fileURLToPath(new URL('../bin/serve.ts', import.meta.url));
@@ -275,5 +276,22 @@ describe('the control routes (--control)', () => {
     const res = await fetch(`${info.control.url}/requests`);
     expect(res.status).toBe(403);
     expect(((await res.json()) as { message: string }).message).toContain('girder-test-control');
+  });
+});
+
+describe('startGirderTestServerProcess', () => {
+  it('starts bin/serve.ts with a seed and control routes, and stops it', async () => {
+    const dir = await makeTempDir();
+    await writeFile(join(dir, 'seed.json'), JSON.stringify({ collections: [{ name: 'P' }] }));
+    const server = await startGirderTestServerProcess({ control: true, seedFile: join(dir, 'seed.json') });
+    running.push(() => server.close());
+    expect(server.seed?.paths['/collection/P']).toMatch(/^[0-9a-f]{24}$/);
+    expect(server.admin.login).toBe('admin');
+    const res = await fetch(`${server.control?.url}/requests`, {
+      headers: { 'Girder-Test-Control': server.control?.token ?? '' },
+    });
+    expect(await res.json()).toEqual([]);
+    await server.close();
+    await expect(fetch(`${server.apiUrl}/system/version`)).rejects.toThrow();
   });
 });
