@@ -25,7 +25,10 @@ export async function startGirder(): Promise<GirderFixture> {
 }
 
 /** dockerRun options every test shares: the local test image, never pulled. */
-export const base: { readonly image: string; readonly pullImage: false } = { image: TEST_IMAGE, pullImage: false };
+export const base: { readonly image: string; readonly pullImage: false } = {
+  image: TEST_IMAGE,
+  pullImage: false,
+};
 
 /** A host folder holding a secret that no run may read, change or remove, with its snapshot. */
 export async function makeVictim(): Promise<{
