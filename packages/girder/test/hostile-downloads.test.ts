@@ -184,7 +184,7 @@ describe('download names are distinct and made the same way at every level (issu
   it('downloads an item the same way: a one-file item as its name, files of a multi-file item distinct', async () => {
     const itemId = await girderItem(girder.server.admin.privateFolderId, 'pair/x', {
       'p/t': 'first\n',
-      'p_t': 'second\n',
+      p_t: 'second\n',
     });
     const single = await girderItem(girder.server.admin.privateFolderId, 'solo', { 'solo.txt': 'solo\n' });
     const out = lines();
@@ -201,5 +201,46 @@ describe('download names are distinct and made the same way at every level (issu
       ],
     });
     expect(out.all).toEqual(['stdout: pair_x', 'stdout: p_t', 'stdout: p_t (2)', 'stdout: solo']);
+  });
+});
+
+describe('strict revival of Girder kinds (issue 12 case 7)', () => {
+  it('refuses unknown fields in Girder transforms and their volumes, naming the JSON path', async () => {
+    const { createRegistry, revive } = await import('@girder-worker/transforms');
+    const { girderKinds } = await import('../src/index.ts');
+    const registry = createRegistry(girderKinds);
+    const id = '0123456789abcdef01234567';
+    expect(() =>
+      revive({ $transform: 'GirderFileIdToVolume', fileId: id, fileName: 'x' }, registry, 'containerArgs[0]'),
+    ).toThrow('containerArgs[0].fileName: expected no such field on a GirderFileIdToVolume');
+    expect(() =>
+      revive(
+        {
+          $transform: 'GirderFolderIdToVolume',
+          folderId: id,
+          volume: {
+            $transform: 'BindMountVolume',
+            hostPath: '/h',
+            containerPath: '/c',
+            mode: 'ro',
+            Mode: 'rw',
+          },
+        },
+        registry,
+        'containerArgs[0]',
+      ),
+    ).toThrow('containerArgs[0].volume.Mode: expected no such field on a BindMountVolume');
+    expect(() =>
+      revive(
+        {
+          $transform: 'GirderUploadVolumePathToItem',
+          volumePath: { $transform: 'VolumePath', filename: 'o.txt' },
+          itemId: id,
+          delete_file: true,
+        },
+        registry,
+        'resultHooks[0]',
+      ),
+    ).toThrow('resultHooks[0].delete_file: expected no such field on a GirderUploadVolumePathToItem');
   });
 });

@@ -176,3 +176,28 @@ describe('the host end of a pipe the container swapped (issue 12 case 8)', () =>
     }
   });
 });
+
+describe('strict revival of pipes kinds (issue 12 case 7)', () => {
+  it('refuses unknown fields in pipes transforms, naming the JSON path', async () => {
+    const { createRegistry, revive } = await import('@girder-worker/transforms');
+    const { pipesKinds } = await import('../src/index.ts');
+    const registry = createRegistry(pipesKinds);
+    expect(() =>
+      revive(
+        { $transform: 'NamedInputPipe', name: 'in', hostPath: '/h', containerPath: '/c', hostpath: '/other' },
+        registry,
+        'containerArgs[1]',
+      ),
+    ).toThrow('containerArgs[1].hostpath: expected no such field on a NamedInputPipe');
+    expect(() =>
+      revive(
+        {
+          $transform: 'ProgressPipe',
+          volume: { $transform: 'BindMountVolume', hostPath: '/h', containerPath: '/c', Mode: 'ro' },
+        },
+        registry,
+        'containerArgs[0]',
+      ),
+    ).toThrow('containerArgs[0].volume.Mode: expected no such field on a BindMountVolume');
+  });
+});
