@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import {
   BindMountVolume,
   CreatedPaths,
@@ -129,7 +130,8 @@ export class GirderFileIdToVolume extends DownloadToVolume {
       const file = await girderClientOf(ctx).getFile(this.fileId, { signal: ctx.signal });
       parts = [this.fileId, safeSegment(file.name)];
     } else {
-      parts = splitRelative(root.root, this.filename);
+      // Lexically normalised first (it stays inside: checked at construction); no link is followed.
+      parts = splitRelative(root.root, posix.normalize(this.filename));
     }
     const name = parts.pop() as string;
     let dir = root;

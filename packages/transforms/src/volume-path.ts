@@ -1,7 +1,7 @@
+import { posix } from 'node:path';
 import type { TransformContext } from './context.ts';
 import { SpecValidationError } from './errors.ts';
 import type { FieldReader } from './field-reader.ts';
-import { posix } from 'node:path';
 import { joinInside, relativePathProblem } from './paths.ts';
 import { Transform } from './transform.ts';
 import { BindMountVolume, resolveVolume, TemporaryVolume } from './volumes.ts';

@@ -264,11 +264,14 @@ export class TemporaryVolume extends BindMountVolume {
     const dir = super.hostPath;
     this.#removed = true;
     if (dir !== '') {
-      const parent = await SafeDir.openRoot(dirname(dir));
+      const parent = await SafeDir.openRoot(dirname(dir)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined; // hostDir itself is gone: nothing left
+        throw error;
+      });
       try {
-        await parent.remove(basename(dir));
+        await parent?.remove(basename(dir));
       } finally {
-        await parent.close();
+        await parent?.close();
       }
       await removeTemporaryMarker(dir);
     }
