@@ -30,7 +30,7 @@ describe('README', () => {
       collectVolumes,
       withPhase,
     } = pkg;
-    // The README's /srv/data, as a fixture folder (a missing host folder would be created for the run).
+    // The README's mkdtemp folder, as a fixture folder removed after the test.
     const host = await makeTempDir();
     const data = new BindMountVolume(host, '/mnt/data', 'ro');
     const out = new VolumePath('result.txt');
