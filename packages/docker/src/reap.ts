@@ -1,7 +1,5 @@
-import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename } from 'node:path';
-import { type Logger, silentLogger } from '@girder-worker/transforms';
+import { type Logger, removeOrphanedTemporaryDirectory, silentLogger } from '@girder-worker/transforms';
 import type Docker from 'dockerode';
 import { LABELS } from './labels.ts';
 
@@ -36,7 +34,11 @@ function pidAlive(pid: number): boolean {
 
 /**
  * Removes containers carrying girder-worker's labels whose worker is gone (a crashed or killed
- * worker's leftovers), with the temporary volumes they had mounted when the worker was on this host.
+ * worker's leftovers), with the temporary volumes they had mounted when the worker was on this
+ * host. A mounted folder is removed only when the run itself created it, as proved by the marker
+ * its TemporaryVolume wrote beside it (outside the container's reach) naming that mount; names
+ * are never trusted, so a user's bind mount (even one called `girder_worker_…` and mounted under
+ * `/mnt/girder_worker/`) is always kept.
  * @returns the ids of the removed containers
  */
 export async function reapOrphans(options: ReapOptions): Promise<string[]> {
@@ -62,11 +64,12 @@ export async function reapOrphans(options: ReapOptions): Promise<string[]> {
       // The dead worker never removed the run's temporary volumes: do it here (same host only).
       if (labels.host === here) {
         for (const mount of info.Mounts ?? []) {
-          if (
-            mount.Destination?.startsWith('/mnt/girder_worker/') &&
-            basename(mount.Source ?? '').startsWith('girder_worker_')
-          ) {
-            await rm(mount.Source, { recursive: true, force: true });
+          if (mount.Type !== 'bind' || !mount.Source || !mount.Destination) continue;
+          if (await removeOrphanedTemporaryDirectory(mount.Source, mount.Destination)) {
+            logger.debug('removed an orphaned temporary volume', {
+              path: mount.Source,
+              containerId: info.Id,
+            });
           }
         }
       }

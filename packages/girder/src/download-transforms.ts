@@ -1,57 +1,73 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { posix } from 'node:path';
 import {
   BindMountVolume,
+  CreatedPaths,
   type FieldReader,
   joinInside,
   relativePathProblem,
   resolveVolume,
+  type SafeDir,
   SpecValidationError,
+  splitRelative,
   TemporaryVolume,
   Transform,
   type TransformContext,
 } from '@girder-worker/transforms';
 import { checkId, readId } from './ids.ts';
 import { safeSegment } from './names.ts';
-import { openPermissions } from './permissions.ts';
 import { girderClientOf } from './services.ts';
+import { openVolumeRoot, VolumeWriter } from './volume-writer.ts';
 
 function checkVolume(volume: unknown): BindMountVolume {
   if (!(volume instanceof BindMountVolume)) throw new SpecValidationError('volume', 'a volume', volume);
   return volume;
 }
 
-/** Base of the transforms that download into a volume: remembers what it made, removes it in cleanup. */
+/**
+ * Base of the transforms that download into a volume. Everything is written beneath the volume
+ * without following links and created exclusively (an existing file is never overwritten, a link
+ * left by a container is never followed); what was created is recorded, and exactly that is
+ * removed in cleanup, or at once when the download fails.
+ */
 abstract class DownloadToVolume extends Transform<string> {
   /** The volume the data lands in. */
   readonly volume: BindMountVolume;
-  readonly #made = new Map<string, string>();
+  readonly #made = new Map<string, CreatedPaths>();
 
   constructor(volume: BindMountVolume) {
     super();
     this.volume = checkVolume(volume);
   }
 
-  /** Downloads into the run's volume; returns the path relative to the volume root. */
-  protected abstract download(
-    ctx: TransformContext,
-    root: string,
-  ): Promise<{ relative: string; made: string }>;
+  /** Downloads beneath the open volume root; returns the path relative to the volume root. */
+  protected abstract download(ctx: TransformContext, root: SafeDir, writer: VolumeWriter): Promise<string>;
 
   /** Downloads, then returns the container path of the data. */
   async transform(ctx: TransformContext): Promise<string> {
     await this.volume.transform(ctx);
     const volume = resolveVolume(this.volume, ctx);
-    const { relative, made } = await this.download(ctx, volume.hostPath);
-    this.#made.set(ctx.runId, made);
-    return joinInside(volume.containerPath, relative);
+    const record = new CreatedPaths();
+    this.#made.set(ctx.runId, record);
+    const root = await openVolumeRoot(volume.hostPath);
+    try {
+      const relative = await this.download(ctx, root, new VolumeWriter(ctx, girderClientOf(ctx), record));
+      return joinInside(volume.containerPath, relative);
+    } catch (error) {
+      // A failed download removes what it wrote at once (a bind mount keeps no partial data).
+      await record.removeAll(ctx.logger).catch((cleanupError: unknown) => {
+        ctx.logger.warn('could not remove a failed download', { error: String(cleanupError) });
+      });
+      throw error;
+    } finally {
+      await root.close();
+    }
   }
 
-  /** Removes what this run downloaded. */
+  /** Removes what this run downloaded (only that: never a file that was there before). */
   override async cleanup(ctx: TransformContext): Promise<void> {
-    const made = this.#made.get(ctx.runId);
+    const record = this.#made.get(ctx.runId);
     this.#made.delete(ctx.runId);
-    if (made) await rm(made, { recursive: true, force: true });
+    await record?.removeAll(ctx.logger);
   }
 }
 
@@ -108,25 +124,30 @@ export class GirderFileIdToVolume extends DownloadToVolume {
     this.filename = options.filename;
   }
 
-  protected async download(ctx: TransformContext, root: string): Promise<{ relative: string; made: string }> {
-    const client = girderClientOf(ctx);
-    let relative: string;
-    let made: string;
+  protected async download(ctx: TransformContext, root: SafeDir, writer: VolumeWriter): Promise<string> {
+    let parts: string[];
     if (this.filename === undefined) {
-      const file = await client.getFile(this.fileId, { signal: ctx.signal });
-      relative = `${this.fileId}/${safeSegment(file.name)}`;
-      made = join(root, this.fileId);
-      await mkdir(made, { recursive: true });
+      const file = await girderClientOf(ctx).getFile(this.fileId, { signal: ctx.signal });
+      parts = [this.fileId, safeSegment(file.name)];
     } else {
-      relative = this.filename;
-      made = join(root, this.filename);
-      await mkdir(join(made, '..'), { recursive: true });
+      // Lexically normalised first (it stays inside: checked at construction); no link is followed.
+      parts = splitRelative(root.root, posix.normalize(this.filename));
     }
-    const target = join(root, relative);
-    await client.downloadFileToPath(this.fileId, target, { signal: ctx.signal });
-    await openPermissions(target, false);
-    ctx.logger.debug('downloaded a Girder file', { fileId: this.fileId, path: target });
-    return { relative, made };
+    const name = parts.pop() as string;
+    let dir = root;
+    try {
+      for (const part of parts) {
+        const next = await writer.ensureDir(dir, part);
+        if (dir !== root) await dir.close();
+        dir = next;
+      }
+      await writer.writeFile(dir, name, this.fileId);
+    } finally {
+      if (dir !== root) await dir.close();
+    }
+    const relative = [...parts, name].join('/');
+    ctx.logger.debug('downloaded a Girder file', { fileId: this.fileId, path: relative });
+    return relative;
   }
 
   /** Fields for serialization (ids only: never a token). */
@@ -164,13 +185,15 @@ export class GirderItemIdToVolume extends DownloadToVolume {
     this.itemId = checkId(itemId, 'itemId');
   }
 
-  protected async download(ctx: TransformContext, root: string): Promise<{ relative: string; made: string }> {
-    const made = join(root, this.itemId);
-    await mkdir(made, { recursive: true });
-    await girderClientOf(ctx).downloadItem(this.itemId, made, { signal: ctx.signal });
-    await openPermissions(made, true);
-    const [written] = await readdir(made);
-    return { relative: written === undefined ? this.itemId : `${this.itemId}/${written}`, made };
+  protected async download(ctx: TransformContext, root: SafeDir, writer: VolumeWriter): Promise<string> {
+    const item = await girderClientOf(ctx).getItem(this.itemId, { signal: ctx.signal });
+    const dir = await writer.ensureDir(root, this.itemId);
+    try {
+      const name = await writer.writeItem(dir, safeSegment(item.name), this.itemId);
+      return `${this.itemId}/${name}`;
+    } finally {
+      await dir.close();
+    }
   }
 
   /** Fields for serialization. */
@@ -214,16 +237,22 @@ export class GirderFolderIdToVolume extends DownloadToVolume {
     this.folderName = options.folderName;
   }
 
-  protected async download(ctx: TransformContext, root: string): Promise<{ relative: string; made: string }> {
+  protected async download(ctx: TransformContext, root: SafeDir, writer: VolumeWriter): Promise<string> {
     const client = girderClientOf(ctx);
     const name =
       this.folderName ?? safeSegment((await client.getFolder(this.folderId, { signal: ctx.signal })).name);
-    const made = join(root, this.folderId);
-    const target = join(made, name);
-    await mkdir(target, { recursive: true });
-    await client.downloadFolderRecursive(this.folderId, target, { signal: ctx.signal });
-    await openPermissions(made, true);
-    return { relative: `${this.folderId}/${name}`, made };
+    const parent = await writer.ensureDir(root, this.folderId);
+    try {
+      const dir = await writer.makeDir(parent, name);
+      try {
+        await writer.writeFolderContents(dir, this.folderId);
+      } finally {
+        await dir.close();
+      }
+    } finally {
+      await parent.close();
+    }
+    return `${this.folderId}/${name}`;
   }
 
   /** Fields for serialization. */

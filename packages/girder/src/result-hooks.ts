@@ -1,19 +1,34 @@
-import { readdir, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
 import {
   type FieldReader,
   ResultTransform,
   type RunResultInfo,
+  removeBeneath,
   SpecValidationError,
   type TransformContext,
   VolumePath,
 } from '@girder-worker/transforms';
 import { checkId, readId } from './ids.ts';
+import { attachJobArtifacts, resultEntry, uploadFileBeneath, uploadFolderBeneath } from './safe-upload.ts';
 import { girderClientOf, girderJobIdOf } from './services.ts';
 
 function checkVolumePath(value: unknown): VolumePath {
   if (!(value instanceof VolumePath)) throw new SpecValidationError('volumePath', 'a VolumePath', value);
   return value;
+}
+
+/** `deleteFile` may never name the volume root (`.`, `a/..`): that would delete the mounted host folder. */
+function checkDeleteFile(volumePath: VolumePath, deleteFile: unknown): boolean {
+  if (deleteFile !== undefined && typeof deleteFile !== 'boolean') {
+    throw new SpecValidationError('deleteFile', 'true or false', deleteFile);
+  }
+  if (deleteFile === true && volumePath.isVolumeRoot) {
+    throw new SpecValidationError(
+      'deleteFile',
+      `false when volumePath names the volume root itself (${JSON.stringify(volumePath.filename)}): a volume root is never deleted`,
+      deleteFile,
+    );
+  }
+  return deleteFile ?? false;
 }
 
 /** Options of the upload hooks. */
@@ -54,17 +69,18 @@ export class GirderUploadVolumePathToItem extends ResultTransform<string> {
     super();
     this.volumePath = checkVolumePath(volumePath);
     this.itemId = checkId(itemId, 'itemId');
-    this.deleteFile = options.deleteFile ?? false;
+    this.deleteFile = checkDeleteFile(this.volumePath, options.deleteFile);
   }
 
-  /** Uploads; returns the Girder file id. */
+  /**
+   * Uploads the regular file, opened beneath its volume without following links; returns the
+   * Girder file id.
+   * @throws UnsafePathError when the path is (or passes through) a symbolic link or is no regular file
+   */
   async transform(ctx: TransformContext, _result?: RunResultInfo): Promise<string> {
-    const path = this.volumePath.hostPath(ctx);
-    const file = await girderClientOf(ctx).uploadFile(
-      { parentType: 'item', parentId: this.itemId, name: basename(path), signal: ctx.signal },
-      path,
-    );
-    if (this.deleteFile) await rm(path, { force: true });
+    const { root, relative } = this.volumePath.locate(ctx);
+    const file = await uploadFileBeneath(ctx, root, relative, { parentType: 'item', parentId: this.itemId });
+    if (this.deleteFile) await removeBeneath(root, relative);
     return file._id;
   }
 
@@ -78,9 +94,7 @@ export class GirderUploadVolumePathToItem extends ResultTransform<string> {
     return new GirderUploadVolumePathToItem(
       fields.instance('volumePath', VolumePath),
       readId(fields, 'itemId'),
-      {
-        deleteFile: fields.boolean('deleteFile', false),
-      },
+      { deleteFile: fields.boolean('deleteFile', false) },
     );
   }
 }
@@ -109,22 +123,22 @@ export class GirderUploadVolumePathToFolder extends ResultTransform<void> {
     super();
     this.volumePath = checkVolumePath(volumePath);
     this.folderId = checkId(folderId, 'folderId');
-    this.deleteFile = options.deleteFile ?? false;
+    this.deleteFile = checkDeleteFile(this.volumePath, options.deleteFile);
   }
 
-  /** Uploads the file or directory. */
+  /**
+   * Uploads the file or folder, read beneath its volume without following links.
+   * @throws UnsafePathError when the path or anything inside the folder is a symbolic link
+   */
   async transform(ctx: TransformContext, _result?: RunResultInfo): Promise<void> {
-    const path = this.volumePath.hostPath(ctx);
-    const client = girderClientOf(ctx);
-    if ((await stat(path)).isDirectory()) {
-      await client.uploadDirectoryToFolder(this.folderId, path, { signal: ctx.signal });
+    const { root, relative } = this.volumePath.locate(ctx);
+    const entry = await resultEntry(root, relative);
+    if (entry === 'directory') {
+      await uploadFolderBeneath(ctx, root, relative, this.folderId);
     } else {
-      await client.uploadFile(
-        { parentType: 'folder', parentId: this.folderId, name: basename(path), signal: ctx.signal },
-        path,
-      );
+      await uploadFileBeneath(ctx, root, relative, { parentType: 'folder', parentId: this.folderId });
     }
-    if (this.deleteFile) await rm(path, { recursive: true, force: true });
+    if (this.deleteFile) await removeBeneath(root, relative);
   }
 
   /** Fields for serialization. */
@@ -137,9 +151,7 @@ export class GirderUploadVolumePathToFolder extends ResultTransform<void> {
     return new GirderUploadVolumePathToFolder(
       fields.instance('volumePath', VolumePath),
       readId(fields, 'folderId'),
-      {
-        deleteFile: fields.boolean('deleteFile', false),
-      },
+      { deleteFile: fields.boolean('deleteFile', false) },
     );
   }
 }
@@ -195,38 +207,33 @@ export class GirderUploadVolumePathJobArtifact extends ResultTransform<number> {
     this.uploadOnException = options.uploadOnException ?? false;
   }
 
-  /** Uploads; returns how many artifacts were attached. */
+  /**
+   * Uploads; returns how many artifacts were attached. Files are read beneath the volume without
+   * following links.
+   * @throws UnsafePathError when the path or anything inside the folder is a symbolic link
+   */
   async transform(ctx: TransformContext, _result?: RunResultInfo): Promise<number> {
     const jobId = this.jobId ?? girderJobIdOf(ctx);
     if (!jobId) throw new Error(`${this.toString()} needs a jobId: the run has no Girder job`);
-    const path = this.volumePath.hostPath(ctx);
-    const info = await stat(path).catch(() => undefined);
-    if (!info) return 0;
-    const client = girderClientOf(ctx);
-    if (!info.isDirectory()) {
-      await client.addJobArtifact(jobId, {
-        name: this.name ?? basename(path),
-        source: path,
-        signal: ctx.signal,
-      });
-      return 1;
-    }
-    let count = 0;
-    for (const entry of await readdir(path, { withFileTypes: true, recursive: true })) {
-      if (!entry.isFile()) continue;
-      await client.addJobArtifact(jobId, {
-        name: entry.name,
-        source: join(entry.parentPath, entry.name),
-        signal: ctx.signal,
-      });
-      count++;
-    }
-    return count;
+    const { root, relative } = this.volumePath.locate(ctx);
+    return attachJobArtifacts(ctx, root, relative, { jobId, name: this.name });
   }
 
-  /** Uploads when `uploadOnException` is set. */
+  /**
+   * Uploads when `uploadOnException` is set. A refusal (e.g. a symbolic link left by the
+   * container) is also written to the run's log (`worker` line), so it shows on the job.
+   */
   override async exception(ctx: TransformContext): Promise<void> {
-    if (this.uploadOnException) await this.transform(ctx);
+    if (!this.uploadOnException) return;
+    try {
+      await this.transform(ctx);
+    } catch (error) {
+      ctx.reporter.log(
+        `${this.toString()} did not attach: ${error instanceof Error ? error.message : String(error)}`,
+        'worker',
+      );
+      throw error;
+    }
   }
 
   /** Fields for serialization. */

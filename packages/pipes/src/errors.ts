@@ -103,6 +103,32 @@ export class FifoPeerClosedError extends PipeError {
   }
 }
 
+/**
+ * The named pipe at a path is no longer the FIFO this run created: the container replaced it with
+ * a symbolic link (possibly to another process's FIFO on the host) or with another file. The host
+ * end is never opened through it. Carries the `path`.
+ */
+export class FifoReplacedError extends PipeError {
+  override name: 'FifoReplacedError' = 'FifoReplacedError' as const;
+  /** The FIFO's host path. */
+  readonly path: string;
+
+  /**
+   * @param path - The FIFO's host path.
+   * @param found - What is there now, e.g. `a symbolic link`.
+   * @param options - `cause`: the open error, if any.
+   */
+  constructor(path: string, found: string, options: PipeErrorOptions = {}) {
+    super(
+      `the named pipe ${path} was replaced by ${found} (by the container?); it is not opened through ` +
+        'that, so nothing on the host outside the run is read or written',
+      'GW_FIFO_REPLACED',
+      options,
+    );
+    this.path = path;
+  }
+}
+
 /** The side of a connector: where the data comes from (`input`) or goes to (`output`). */
 export type ConnectorSide = 'input' | 'output';
 
@@ -182,10 +208,18 @@ export function isPipeError(error: unknown): error is PipeError {
     (typeof error === 'object' &&
       error !== null &&
       typeof (error as { code?: unknown }).code === 'string' &&
-      /^GW_(PIPE_ERROR|NOT_A_FIFO|CONTAINER_STREAM_MISSING|MKFIFO_FAILED|FIFO_PEER_MISSING|FIFO_PEER_CLOSED|CONNECTOR_FAILED|HTTP_STREAM_FAILED)$/.test(
+      /^GW_(PIPE_ERROR|NOT_A_FIFO|CONTAINER_STREAM_MISSING|MKFIFO_FAILED|FIFO_PEER_MISSING|FIFO_PEER_CLOSED|FIFO_REPLACED|CONNECTOR_FAILED|HTTP_STREAM_FAILED)$/.test(
         (error as { code: string }).code,
       ))
   );
+}
+
+/**
+ * @param error - Any value.
+ * @returns Whether it is a {@link FifoReplacedError}.
+ */
+export function isFifoReplacedError(error: unknown): error is FifoReplacedError {
+  return hasErrorIdentity(error, 'FifoReplacedError', 'GW_FIFO_REPLACED');
 }
 
 /**

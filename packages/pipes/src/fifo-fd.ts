@@ -1,26 +1,80 @@
 import { close, constants, fstat, open } from 'node:fs';
 import { Socket } from 'node:net';
-import { PipeError } from './errors.ts';
+import { FifoReplacedError, PipeError } from './errors.ts';
 
-/** Opens `path` with `flags | O_NONBLOCK` and checks that it is a FIFO; never blocks. */
-export function openFifoDescriptor(path: string, flags: number): Promise<number> {
+/** Which FIFO a path must still be when it is opened: device and inode, as lstat gave them at creation. */
+export interface FifoIdentity {
+  /** Device number. */
+  readonly dev: number;
+  /** Inode number. */
+  readonly ino: number;
+  /** Birth time, when known: tells a new FIFO that reused our inode number apart. */
+  readonly birthtimeMs?: number;
+}
+
+/** Whether `stats` describe the FIFO `identity` names. */
+export function sameFifo(
+  stats: { dev: number; ino: number; birthtimeMs: number },
+  identity: FifoIdentity,
+): boolean {
+  return (
+    stats.dev === identity.dev &&
+    stats.ino === identity.ino &&
+    (identity.birthtimeMs === undefined || stats.birthtimeMs === identity.birthtimeMs)
+  );
+}
+
+/** Validates an `expect` option. @throws TypeError naming the option */
+export function checkIdentity(value: FifoIdentity | undefined, where: string): FifoIdentity | undefined {
+  if (value === undefined) return undefined;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !Number.isInteger(value.dev) ||
+    !Number.isInteger(value.ino)
+  ) {
+    throw new TypeError(`${where} options.expect: expected { dev, ino } integers from an lstat of the FIFO`);
+  }
+  if (value.birthtimeMs !== undefined && !Number.isFinite(value.birthtimeMs)) {
+    throw new TypeError(`${where} options.expect.birthtimeMs: expected a number`);
+  }
+  return value.birthtimeMs === undefined
+    ? { dev: value.dev, ino: value.ino }
+    : { dev: value.dev, ino: value.ino, birthtimeMs: value.birthtimeMs };
+}
+
+/**
+ * Opens `path` with `flags | O_NONBLOCK | O_NOFOLLOW` and checks that it is a FIFO (and, with
+ * `expected`, the very FIFO created for the run); never blocks, never follows a symbolic link.
+ * @throws {@link FifoReplacedError} for a link or another FIFO in its place, a PipeError
+ * (`GW_NOT_A_FIFO`) for something that is no FIFO, else the open error
+ */
+export function openFifoDescriptor(path: string, flags: number, expected?: FifoIdentity): Promise<number> {
   return new Promise((resolve, reject) => {
-    open(path, flags | constants.O_NONBLOCK, (openError, fd) => {
+    open(path, flags | constants.O_NONBLOCK | constants.O_NOFOLLOW, (openError, fd) => {
       if (openError) {
-        reject(openError);
+        reject(
+          openError.code === 'ELOOP'
+            ? new FifoReplacedError(path, 'a symbolic link', { cause: openError })
+            : openError,
+        );
         return;
       }
       fstat(fd, (statError, stats) => {
-        if (statError || !stats.isFIFO()) {
-          close(fd, () => {
-            reject(
-              statError ??
-                new PipeError(
-                  `${path} is not a named pipe (FIFO): create it with mkfifo() or point at an existing FIFO`,
-                  'GW_NOT_A_FIFO',
-                ),
-            );
-          });
+        let problem: Error | null = statError;
+        if (!problem && !stats.isFIFO()) {
+          problem = expected
+            ? new FifoReplacedError(path, 'something that is not a named pipe')
+            : new PipeError(
+                `${path} is not a named pipe (FIFO): create it with mkfifo() or point at an existing FIFO`,
+                'GW_NOT_A_FIFO',
+              );
+        } else if (!problem && expected && !sameFifo(stats, expected)) {
+          problem = new FifoReplacedError(path, 'another named pipe');
+        }
+        if (problem) {
+          const error = problem;
+          close(fd, () => reject(error));
           return;
         }
         resolve(fd);

@@ -2,7 +2,13 @@ import { constants } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { FifoPeerMissingError } from './errors.ts';
-import { closeQuietly, openFifoDescriptor, wrapFifoDescriptor } from './fifo-fd.ts';
+import {
+  checkIdentity,
+  closeQuietly,
+  type FifoIdentity,
+  openFifoDescriptor,
+  wrapFifoDescriptor,
+} from './fifo-fd.ts';
 
 /** Options of {@link openFifoReader}. */
 export interface FifoReaderOptions {
@@ -21,12 +27,19 @@ export interface FifoReaderOptions {
    * @default 'error'
    */
   onMissingWriter?: 'error' | 'end';
+  /**
+   * The FIFO the path must still be (device and inode at creation): anything else there, such as
+   * a link the container swapped in, fails the stream with a {@link FifoReplacedError}.
+   * @default any FIFO (never through a symbolic link)
+   */
+  expect?: FifoIdentity;
 }
 
 interface NormalizedReaderOptions {
   signal: AbortSignal | undefined;
   until: PromiseLike<unknown> | undefined;
   onMissingWriter: 'error' | 'end';
+  expect: FifoIdentity | undefined;
 }
 
 function normalize(options: FifoReaderOptions): NormalizedReaderOptions {
@@ -39,7 +52,12 @@ function normalize(options: FifoReaderOptions): NormalizedReaderOptions {
   if (options.until !== undefined && typeof options.until?.then !== 'function') {
     throw new TypeError('openFifoReader options.until: expected a promise');
   }
-  return { signal: options.signal, until: options.until, onMissingWriter };
+  return {
+    signal: options.signal,
+    until: options.until,
+    onMissingWriter,
+    expect: checkIdentity(options.expect, 'openFifoReader'),
+  };
 }
 
 /**
@@ -83,7 +101,7 @@ export class FifoReadStream extends Readable {
       callback(signal.reason);
       return;
     }
-    openFifoDescriptor(this.path, constants.O_RDONLY).then((fd) => {
+    openFifoDescriptor(this.path, constants.O_RDONLY, this.#options.expect).then((fd) => {
       if (this.destroyed) {
         closeQuietly(fd);
         callback();
@@ -132,7 +150,7 @@ export class FifoReadStream extends Readable {
     setImmediate(() => {
       if (this.#ended || this.destroyed) return;
       this.#untilSettled = true;
-      openFifoDescriptor(this.path, constants.O_WRONLY).then(closeQuietly, () => {
+      openFifoDescriptor(this.path, constants.O_WRONLY, this.#options.expect).then(closeQuietly, () => {
         // The read end is gone already (destroyed meanwhile): nothing left to wake.
       });
     });

@@ -2,7 +2,13 @@ import { constants } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { FifoPeerClosedError, FifoPeerMissingError } from './errors.ts';
-import { closeQuietly, openFifoDescriptor, wrapFifoDescriptor } from './fifo-fd.ts';
+import {
+  checkIdentity,
+  closeQuietly,
+  type FifoIdentity,
+  openFifoDescriptor,
+  wrapFifoDescriptor,
+} from './fifo-fd.ts';
 
 /** Options of {@link openFifoWriter}. */
 export interface FifoWriterOptions {
@@ -19,12 +25,19 @@ export interface FifoWriterOptions {
    * @default 50
    */
   maxRetryDelayMs?: number;
+  /**
+   * The FIFO the path must still be (device and inode at creation): anything else there, such as
+   * a link the container swapped in, fails the stream with a {@link FifoReplacedError}.
+   * @default any FIFO (never through a symbolic link)
+   */
+  expect?: FifoIdentity;
 }
 
 interface NormalizedWriterOptions {
   signal: AbortSignal | undefined;
   until: PromiseLike<unknown> | undefined;
   maxRetryDelayMs: number;
+  expect: FifoIdentity | undefined;
 }
 
 function normalize(options: FifoWriterOptions): NormalizedWriterOptions {
@@ -37,7 +50,12 @@ function normalize(options: FifoWriterOptions): NormalizedWriterOptions {
   if (options.until !== undefined && typeof options.until?.then !== 'function') {
     throw new TypeError('openFifoWriter options.until: expected a promise');
   }
-  return { signal: options.signal, until: options.until, maxRetryDelayMs };
+  return {
+    signal: options.signal,
+    until: options.until,
+    maxRetryDelayMs,
+    expect: checkIdentity(options.expect, 'openFifoWriter'),
+  };
 }
 
 /**
@@ -119,7 +137,7 @@ export class FifoWriteStream extends Writable {
       if (this.#stop.signal.aborted) return undefined;
       const untilSettledBefore = this.#untilSettled;
       try {
-        const fd = await openFifoDescriptor(this.path, constants.O_WRONLY);
+        const fd = await openFifoDescriptor(this.path, constants.O_WRONLY, this.#options.expect);
         if (this.#stop.signal.aborted) {
           closeQuietly(fd);
           return undefined;

@@ -22,10 +22,12 @@ export {
   type FifoEnd,
   FifoPeerClosedError,
   FifoPeerMissingError,
+  FifoReplacedError,
   HttpStreamError,
   isConnectorError,
   isFifoPeerClosedError,
   isFifoPeerMissingError,
+  isFifoReplacedError,
   isHttpStreamError,
   isMkfifoError,
   isPipeError,
@@ -33,6 +35,7 @@ export {
   PipeError,
   type PipeErrorOptions,
 } from './errors.ts';
+export type { FifoIdentity } from './fifo-fd.ts';
 export { type FifoReaderOptions, FifoReadStream, openFifoReader } from './fifo-reader.ts';
 export { type FifoWriterOptions, FifoWriteStream, openFifoWriter } from './fifo-writer.ts';
 export { HostFileSink, HostFileSource } from './host-file.ts';

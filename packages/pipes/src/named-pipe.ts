@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { lstat, unlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import {
   BindMountVolume,
@@ -9,6 +9,7 @@ import {
   Transform,
   type TransformContext,
 } from '@girder-worker/transforms';
+import { type FifoIdentity, sameFifo } from './fifo-fd.ts';
 import { type FifoReaderOptions, type FifoReadStream, openFifoReader } from './fifo-reader.ts';
 import { type FifoWriterOptions, type FifoWriteStream, openFifoWriter } from './fifo-writer.ts';
 import { mkfifo } from './mkfifo.ts';
@@ -62,8 +63,10 @@ export abstract class NamedPipeBase extends Transform<string> {
   readonly containerDir: string | undefined;
   /** Permission bits of the FIFO. */
   readonly mode: number;
-  /** FIFOs created, by run id. */
+  /** FIFOs being created, by run id. */
   readonly #created = new Map<string, Promise<string>>();
+  /** The FIFO each run created (device and inode), by run id: only that is ever opened or removed. */
+  readonly #identity = new Map<string, FifoIdentity>();
 
   /**
    * @param name - File name of the FIFO (no `/`).
@@ -137,7 +140,11 @@ export abstract class NamedPipeBase extends Transform<string> {
       created = (async () => {
         // A volume of its own (e.g. a new TemporaryVolume) must exist before the FIFO does.
         if (this.volume) await this.volume.transform(ctx);
-        await mkfifo(this.hostPath(ctx), { mode: this.mode, signal: ctx.signal });
+        const path = this.hostPath(ctx);
+        // mkfifo never replaces an existing entry (file or link): then nothing is ours to remove.
+        await mkfifo(path, { mode: this.mode, signal: ctx.signal });
+        const made = await lstat(path);
+        this.#identity.set(ctx.runId, { dev: made.dev, ino: made.ino, birthtimeMs: made.birthtimeMs });
         return this.containerPath(ctx);
       })();
       this.#created.set(ctx.runId, created);
@@ -147,12 +154,35 @@ export abstract class NamedPipeBase extends Transform<string> {
   }
 
   /**
-   * Removes the FIFO (idempotent; a missing FIFO counts as removed).
+   * The FIFO this run created (device and inode), for opening it safely; undefined before
+   * {@link NamedPipeBase.transform} made it.
+   * @param ctx - The run's context.
+   */
+  identity(ctx: TransformContext): FifoIdentity | undefined {
+    return this.#identity.get(ctx.runId);
+  }
+
+  /**
+   * Removes the FIFO this run created, only while it is still that FIFO: a file that was there
+   * before (mkfifo failed), or a link or file the container put in its place, is left alone.
+   * Idempotent; a missing FIFO counts as removed.
    * @param ctx - The run's context.
    */
   override async cleanup(ctx: TransformContext): Promise<void> {
     this.#created.delete(ctx.runId);
-    await rm(this.hostPath(ctx), { force: true });
+    const identity = this.#identity.get(ctx.runId);
+    this.#identity.delete(ctx.runId);
+    if (!identity) return;
+    const path = this.hostPath(ctx);
+    const now = await lstat(path).catch(() => undefined);
+    if (!now) return;
+    if (!now.isFIFO() || !sameFifo(now, identity)) {
+      ctx.logger.warn('left a path alone: it is no longer the named pipe this run created', { path });
+      return;
+    }
+    await unlink(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
   }
 
   /** @returns The serialized fields: name and volume, or the explicit directories; mode if not default. */
@@ -225,7 +255,12 @@ export class NamedInputPipe extends NamedPipeBase {
    * @returns The write stream.
    */
   openWriter(ctx: TransformContext, options: FifoWriterOptions = {}): FifoWriteStream {
-    return openFifoWriter(this.hostPath(ctx), { signal: ctx.signal, ...options });
+    const expect = this.identity(ctx);
+    return openFifoWriter(this.hostPath(ctx), {
+      signal: ctx.signal,
+      ...(expect ? { expect } : {}),
+      ...options,
+    });
   }
 }
 
@@ -260,6 +295,11 @@ export class NamedOutputPipe extends NamedPipeBase {
    * @returns The read stream.
    */
   openReader(ctx: TransformContext, options: FifoReaderOptions = {}): FifoReadStream {
-    return openFifoReader(this.hostPath(ctx), { signal: ctx.signal, ...options });
+    const expect = this.identity(ctx);
+    return openFifoReader(this.hostPath(ctx), {
+      signal: ctx.signal,
+      ...(expect ? { expect } : {}),
+      ...options,
+    });
   }
 }

@@ -36,6 +36,15 @@ export function volumesFromObject(object: unknown, path = 'volumes'): BindMountV
     if (!posix.isAbsolute(hostPath))
       throw new SpecValidationError(at, 'an absolute host path as key', hostPath);
     if (!isPlainObject(spec)) throw new SpecValidationError(at, 'an object { bind, mode }', spec);
+    for (const key of Object.keys(spec)) {
+      if (key !== 'bind' && key !== 'mode') {
+        throw new SpecValidationError(
+          fieldPath(at, key),
+          'no such field on a volume (it has bind, mode)',
+          spec[key],
+        );
+      }
+    }
     const bind = spec.bind;
     if (typeof bind !== 'string' || !posix.isAbsolute(bind)) {
       throw new SpecValidationError(fieldPath(at, 'bind'), 'an absolute container path', bind);

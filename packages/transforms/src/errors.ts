@@ -4,7 +4,8 @@ export type TransformsErrorCode =
   | 'GW_MISSING_SERVICE'
   | 'GW_VOLUME_CONFLICT'
   | 'GW_TRANSFORM_FAILED'
-  | 'GW_CLEANUP_FAILED';
+  | 'GW_CLEANUP_FAILED'
+  | 'GW_UNSAFE_PATH';
 
 /** Base class of girder-worker's errors: a literal `name` and a stable `code`. */
 export class GirderWorkerError extends Error {

@@ -16,6 +16,7 @@ export class FieldReader {
   /** The JSON path of the transform being read, e.g. `containerArgs[2]`. */
   readonly path: string;
   readonly #fields: Readonly<Record<string, unknown>>;
+  readonly #touched = new Set<string>();
 
   /**
    * @param fields - the transform's fields (nested transforms already revived)
@@ -26,6 +27,25 @@ export class FieldReader {
     this.path = path;
   }
 
+  /** The value of `name`, remembering that the kind knows this field. */
+  #get(name: string): unknown {
+    this.#touched.add(name);
+    return this.#fields[name];
+  }
+
+  /**
+   * The fields present that the kind never asked about: unknown fields, which `revive` refuses
+   * (naming each one's JSON path) instead of ignoring.
+   */
+  unknownFields(): string[] {
+    return Object.keys(this.#fields).filter((name) => !this.#touched.has(name));
+  }
+
+  /** The fields the kind asked about, for error messages. */
+  knownFields(): string[] {
+    return [...this.#touched];
+  }
+
   /** The JSON path of field `name`. */
   at(name: string): string {
     return fieldPath(this.path, name);
@@ -33,29 +53,29 @@ export class FieldReader {
 
   /** The raw value of `name` (validated by the caller). */
   value(name: string): unknown {
-    return this.#fields[name];
+    return this.#get(name);
   }
 
   /** Whether `name` is present (not undefined). */
   has(name: string): boolean {
-    return this.#fields[name] !== undefined;
+    return this.#get(name) !== undefined;
   }
 
   /** Throws a {@link SpecValidationError} for field `name`. */
   fail(name: string, expected: string): never {
-    throw new SpecValidationError(this.at(name), expected, this.#fields[name]);
+    throw new SpecValidationError(this.at(name), expected, this.#get(name));
   }
 
   /** A required string. */
   string(name: string): string {
-    const value = this.#fields[name];
+    const value = this.#get(name);
     if (typeof value !== 'string') this.fail(name, 'a string');
     return value;
   }
 
   /** A non-empty string. */
   nonEmptyString(name: string): string {
-    const value = this.#fields[name];
+    const value = this.#get(name);
     if (typeof value !== 'string' || value.length === 0) this.fail(name, 'a non-empty string');
     return value;
   }
@@ -67,7 +87,7 @@ export class FieldReader {
 
   /** A finite number. */
   number(name: string): number {
-    const value = this.#fields[name];
+    const value = this.#get(name);
     if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(name, 'a finite number');
     return value;
   }
@@ -78,7 +98,7 @@ export class FieldReader {
     min: number = Number.MIN_SAFE_INTEGER,
     max: number = Number.MAX_SAFE_INTEGER,
   ): number {
-    const value = this.#fields[name];
+    const value = this.#get(name);
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       this.fail(name, `an integer from ${min} to ${max}`);
     }
@@ -87,7 +107,7 @@ export class FieldReader {
 
   /** A boolean; `fallback` when absent (required when no fallback is given). */
   boolean(name: string, fallback?: boolean): boolean {
-    const value = this.#fields[name];
+    const value = this.#get(name);
     if (value === undefined && fallback !== undefined) return fallback;
     if (typeof value !== 'boolean') this.fail(name, 'true or false');
     return value;
@@ -95,7 +115,7 @@ export class FieldReader {
 
   /** One of `values`; `fallback` when absent. */
   oneOf<T extends string>(name: string, values: readonly T[], fallback?: T): T {
-    const value = this.#fields[name];
+    const value = this.#get(name);
     if (value === undefined && fallback !== undefined) return fallback;
     if (typeof value !== 'string' || !values.includes(value as T)) {
       this.fail(name, values.map((v) => JSON.stringify(v)).join(' | '));
@@ -105,7 +125,7 @@ export class FieldReader {
 
   /** A relative path that stays inside its root: not absolute, no leading `..`, no NUL. */
   relativePath(name: string): string {
-    const value = this.#fields[name];
+    const value = this.#get(name);
     if (typeof value !== 'string') this.fail(name, 'a relative path');
     const problem = relativePathProblem(value);
     if (problem) this.fail(name, `a relative path inside the volume (it ${problem})`);
@@ -114,7 +134,7 @@ export class FieldReader {
 
   /** An absolute path. */
   absolutePath(name: string): string {
-    const value = this.#fields[name];
+    const value = this.#get(name);
     if (typeof value !== 'string' || !isAbsolute(value) || value.includes('\0'))
       this.fail(name, 'an absolute path');
     return value;
@@ -122,7 +142,7 @@ export class FieldReader {
 
   /** An instance of `cls` (a revived transform); `fallback` when absent. */
   instance<T>(name: string, cls: abstract new (...args: never[]) => T, fallback?: T): T {
-    const value = this.#fields[name];
+    const value = this.#get(name);
     if (value === undefined && fallback !== undefined) return fallback;
     if (!(value instanceof cls)) this.fail(name, `a ${cls.name} transform`);
     return value as T;
@@ -130,7 +150,7 @@ export class FieldReader {
 
   /** An object whose values are all strings (e.g. headers). */
   record(name: string): Record<string, string> {
-    const value = this.#fields[name];
+    const value = this.#get(name);
     if (typeof value !== 'object' || value === null || Array.isArray(value))
       this.fail(name, 'an object of strings');
     for (const [key, v] of Object.entries(value)) {
@@ -141,7 +161,7 @@ export class FieldReader {
 
   /** An array, each element read by `read` (given a reader whose path is the array's). */
   array<T>(name: string, read: (value: unknown, path: string) => T): T[] {
-    const value = this.#fields[name];
+    const value = this.#get(name);
     if (!Array.isArray(value)) this.fail(name, 'an array');
     return value.map((element, index) => read(element, fieldPath(this.at(name), index)));
   }

@@ -40,8 +40,30 @@ export { type Logger, silentLogger } from './logger.ts';
 export { joinInside, relativePathProblem } from './paths.ts';
 export { coreKinds, createRegistry, TransformRegistry } from './registry.ts';
 export { type Progress, type Reporter, silentReporter } from './reporter.ts';
-export { revive, serialize } from './serialize.ts';
+export {
+  type CreatedEntry,
+  CreatedPaths,
+  type CreateFileBeneathOptions,
+  createFileBeneath,
+  describeEntry,
+  isUnsafePathError,
+  lstatBeneath,
+  type OpenDirBeneathOptions,
+  openDirBeneath,
+  openFileBeneath,
+  openParentBeneath,
+  removeBeneath,
+  SafeDir,
+  splitRelative,
+  type TreeVisitor,
+  UnsafePathError,
+  type UnsafePathReason,
+  type VisitedFile,
+  visitTreeBeneath,
+} from './safe-fs/index.ts';
+export { MAX_SPEC_DEPTH, revive, serialize } from './serialize.ts';
 export { type ServiceMap, Services } from './services.ts';
+export { removeOrphanedTemporaryDirectory, TEMPORARY_MARKER_SUFFIX } from './temporary-marker.ts';
 export {
   isResultTransform,
   isTransform,

@@ -5,6 +5,12 @@ import { Transform } from './transform.ts';
 import { TemporaryVolume } from './volumes.ts';
 import { isPlainObject } from './walk.ts';
 
+/**
+ * How deeply a run description may nest arrays, objects and transforms. `revive` refuses deeper
+ * JSON with a {@link SpecValidationError} instead of exhausting the stack.
+ */
+export const MAX_SPEC_DEPTH = 256;
+
 const TRANSFORM = '$transform';
 const ID = '$id';
 const REF = '$ref';
@@ -93,12 +99,20 @@ export function serialize(value: unknown): unknown {
  * @param registry - the kinds to accept
  * @param path - JSON path of `json`, for error messages (e.g. `containerArgs`)
  * @throws {@link SpecValidationError} naming the path, the expectation and what came — for an
- * unknown kind, a bad field, a dangling `$ref`
+ * unknown kind, an unknown or bad field, a dangling `$ref`, nesting deeper than
+ * {@link MAX_SPEC_DEPTH}
  */
 export function revive(json: unknown, registry: TransformRegistry, path = ''): unknown {
   const byId = new Map<number, Transform>();
-  const read = (v: unknown, at: string): unknown => {
-    if (Array.isArray(v)) return v.map((element, i) => read(element, fieldPath(at, i)));
+  const read = (v: unknown, at: string, depth: number): unknown => {
+    if (depth > MAX_SPEC_DEPTH && typeof v === 'object' && v !== null) {
+      throw new SpecValidationError(
+        shortPath(at),
+        `JSON nested at most ${MAX_SPEC_DEPTH} levels deep`,
+        `nesting deeper than ${MAX_SPEC_DEPTH} levels`,
+      );
+    }
+    if (Array.isArray(v)) return v.map((element, i) => read(element, fieldPath(at, i), depth + 1));
     if (v === null || typeof v !== 'object') {
       if (typeof v === 'number' && !Number.isFinite(v))
         throw new SpecValidationError(at, 'a finite number', v);
@@ -114,7 +128,7 @@ export function revive(json: unknown, registry: TransformRegistry, path = ''): u
     }
     if (!(TRANSFORM in v)) {
       const out: Record<string, unknown> = {};
-      for (const [key, field] of Object.entries(v)) out[key] = read(field, fieldPath(at, key));
+      for (const [key, field] of Object.entries(v)) out[key] = read(field, fieldPath(at, key), depth + 1);
       return out;
     }
     const kindName = v[TRANSFORM];
@@ -133,11 +147,12 @@ export function revive(json: unknown, registry: TransformRegistry, path = ''): u
     }
     const fields: Record<string, unknown> = {};
     for (const [key, field] of Object.entries(v)) {
-      if (key !== TRANSFORM && key !== ID) fields[key] = read(field, fieldPath(at, key));
+      if (key !== TRANSFORM && key !== ID) fields[key] = read(field, fieldPath(at, key), depth + 1);
     }
     let instance: Transform;
+    const reader = new FieldReader(fields, at);
     try {
-      instance = kind.fromJSON(new FieldReader(fields, at));
+      instance = kind.fromJSON(reader);
     } catch (error) {
       // Constructors name bare fields ("mode"); anchor them at this transform's path.
       if (isSpecValidationError(error) && at && !error.path.startsWith(at)) {
@@ -149,8 +164,26 @@ export function revive(json: unknown, registry: TransformRegistry, path = ''): u
       }
       throw error;
     }
+    refuseUnknownFields(reader, kind.kind, fields);
     if (typeof id === 'number') byId.set(id, instance);
     return instance;
   };
-  return read(json, path);
+  return read(json, path, 0);
+}
+
+/** Throws for the first field the kind did not ask about, naming its path and the known ones. */
+function refuseUnknownFields(reader: FieldReader, kind: string, fields: Record<string, unknown>): void {
+  const [unknown] = reader.unknownFields();
+  if (unknown === undefined) return;
+  const known = reader.knownFields().sort();
+  throw new SpecValidationError(
+    fieldPath(reader.path, unknown),
+    `no such field on a ${kind} (it has ${known.length > 0 ? known.join(', ') : 'no fields'})`,
+    fields[unknown],
+  );
+}
+
+/** A JSON path short enough for a message: its start and its end. */
+function shortPath(path: string): string {
+  return path.length > 120 ? `${path.slice(0, 80)}…${path.slice(-30)}` : path;
 }

@@ -1,9 +1,15 @@
+import { posix } from 'node:path';
 import type { TransformContext } from './context.ts';
 import { SpecValidationError } from './errors.ts';
 import type { FieldReader } from './field-reader.ts';
 import { joinInside, relativePathProblem } from './paths.ts';
 import { Transform } from './transform.ts';
 import { BindMountVolume, resolveVolume, TemporaryVolume } from './volumes.ts';
+
+/** `filename` normalised lexically, without a trailing slash; `.` for the root. */
+function normalRelative(filename: string): string {
+  return posix.normalize(filename).replace(/\/+$/, '') || '.';
+}
 
 /**
  * A path relative to a volume: the container path while arguments are prepared, the host path in
@@ -46,6 +52,21 @@ export class VolumePath extends Transform<string> {
   /** The host path of this file in the run. */
   hostPath(ctx: TransformContext): string {
     return joinInside(resolveVolume(this.volume, ctx).hostPath, this.filename);
+  }
+
+  /**
+   * Where this path is on the host, split for the safe filesystem layer: the volume's host
+   * directory (trusted) and the path beneath it, normalised (`.` for the volume root itself).
+   * Read and delete through `openFileBeneath`/`removeBeneath` with these, never through
+   * {@link VolumePath.hostPath}: a container may have put links on the way.
+   */
+  locate(ctx: TransformContext): { root: string; relative: string } {
+    return { root: resolveVolume(this.volume, ctx).hostPath, relative: normalRelative(this.filename) };
+  }
+
+  /** Whether this path names the volume root itself (`.`, `a/..`). */
+  get isVolumeRoot(): boolean {
+    return normalRelative(this.filename) === '.';
   }
 
   /** The container path of this file in the run. */

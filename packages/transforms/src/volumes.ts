@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { TransformContext } from './context.ts';
 import { SpecValidationError } from './errors.ts';
 import type { FieldReader } from './field-reader.ts';
+import { CreatedPaths } from './safe-fs/created-paths.ts';
+import { SafeDir } from './safe-fs/safe-dir.ts';
+import { removeTemporaryMarker, writeTemporaryMarker } from './temporary-marker.ts';
 import { Transform } from './transform.ts';
 
 /** Docker's bind mount modes. */
@@ -19,6 +22,28 @@ export const TEMP_VOLUME_MOUNT_PREFIX = '/mnt/girder_worker';
 function checkMode(mode: unknown, path: string): VolumeMode {
   if (mode !== 'rw' && mode !== 'ro') throw new SpecValidationError(path, '"rw" | "ro"', mode);
   return mode;
+}
+
+/**
+ * Creates `dir` with its missing parents; returns the top-most folder it created (undefined when
+ * `dir` existed), so exactly what the run made can be removed afterwards.
+ */
+async function makeMissingDir(dir: string): Promise<string | undefined> {
+  return (await mkdir(dir, { recursive: true })) ?? undefined;
+}
+
+/** Removes the now empty folders from `dir` up to `top` (both created by us); stops at one in use. */
+async function removeEmptyUpTo(dir: string, top: string): Promise<void> {
+  for (let current = dir; ; current = dirname(current)) {
+    const removed = await rmdir(current).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT' || error.code === 'ENOTEMPTY' || error.code === 'EEXIST') return false;
+        throw error;
+      },
+    );
+    if (!removed || current === top || current === dirname(current)) return;
+  }
 }
 
 function checkAbsolute(value: unknown, path: string): string {
@@ -76,9 +101,34 @@ export class BindMountVolume extends Transform<string> {
     this.#containerPath = containerPath;
   }
 
-  /** The container path. */
-  transform(ctx: TransformContext): string | Promise<string> {
-    return resolveVolume(this, ctx).containerPath;
+  /** Folders created for a run because the host path was missing, by run id. */
+  readonly #made = new Map<string, CreatedPaths>();
+
+  /**
+   * The container path. A missing host directory is created for the run (instead of by Docker,
+   * as root) and removed by {@link BindMountVolume.cleanup}; an existing one is used as it is.
+   */
+  async transform(ctx: TransformContext): Promise<string> {
+    const volume = resolveVolume(this, ctx);
+    if (volume === this && !this.#made.has(ctx.runId)) {
+      const record = new CreatedPaths();
+      this.#made.set(ctx.runId, record);
+      const top = await makeMissingDir(this.hostPath);
+      if (top !== undefined) {
+        record.add(dirname(top), basename(top), await lstat(top));
+        ctx.logger.debug('created the missing host folder of a volume for this run', {
+          hostPath: this.hostPath,
+        });
+      }
+    }
+    return volume.containerPath;
+  }
+
+  /** Removes the host folders created for this run (with what the run wrote in them); an existing host folder is kept. */
+  override async cleanup(ctx: TransformContext): Promise<void> {
+    const record = this.#made.get(ctx.runId);
+    this.#made.delete(ctx.runId);
+    await record?.removeAll(ctx.logger);
   }
 
   /** Docker's `HostConfig.Binds` entry: `host:container:mode`. */
@@ -137,6 +187,8 @@ export class TemporaryVolume extends BindMountVolume {
   readonly isDefault: boolean;
   #created: Promise<void> | undefined;
   #removed = false;
+  /** The top-most folder of `hostDir` that create() had to make, if any. */
+  #madeHostDir: string | undefined;
 
   /** @param options - where and how to make the directory */
   constructor(options: TemporaryVolumeOptions = {}) {
@@ -190,21 +242,40 @@ export class TemporaryVolume extends BindMountVolume {
     if (this.isDefault) return Promise.reject(new Error('TemporaryVolume.default cannot be created itself'));
     this.#created ??= (async () => {
       const root = this.hostDir ?? tmpdir();
-      await mkdir(root, { recursive: true });
+      this.#madeHostDir = await makeMissingDir(root);
       const dir = await mkdtemp(join(root, 'girder_worker_'));
       await chmod(dir, this.dirMode);
-      this.setPaths(dir, `${TEMP_VOLUME_MOUNT_PREFIX}/${randomBytes(16).toString('hex')}`);
+      const containerPath = `${TEMP_VOLUME_MOUNT_PREFIX}/${randomBytes(16).toString('hex')}`;
+      // The marker beside the directory lets a reaper prove it is ours (never a name guess).
+      await writeTemporaryMarker(dir, containerPath);
+      this.setPaths(dir, containerPath);
     })();
     return this.#created;
   }
 
-  /** Removes the directory and everything in it; idempotent. */
+  /**
+   * Removes the directory and everything in it (never following a link inside), its marker, and
+   * the folders of `hostDir` that {@link TemporaryVolume.create} had to make, once empty;
+   * idempotent.
+   */
   async remove(): Promise<void> {
     if (this.isDefault || this.#created === undefined || this.#removed) return;
     await this.#created.catch(() => {});
     const dir = super.hostPath;
     this.#removed = true;
-    if (dir !== '') await rm(dir, { recursive: true, force: true });
+    if (dir !== '') {
+      const parent = await SafeDir.openRoot(dirname(dir)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined; // hostDir itself is gone: nothing left
+        throw error;
+      });
+      try {
+        await parent?.remove(basename(dir));
+      } finally {
+        await parent?.close();
+      }
+      await removeTemporaryMarker(dir);
+    }
+    if (this.#madeHostDir !== undefined) await removeEmptyUpTo(this.hostDir ?? tmpdir(), this.#madeHostDir);
   }
 
   /** Creates the directory if needed; returns the container path. */

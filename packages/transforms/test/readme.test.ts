@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { makeTempDir } from '@girder-worker/test-helpers';
 import { describe, expect, it } from 'vitest';
 import * as pkg from '../src/index.ts';
 
@@ -29,7 +30,9 @@ describe('README', () => {
       collectVolumes,
       withPhase,
     } = pkg;
-    const data = new BindMountVolume('/srv/data', '/mnt/data', 'ro');
+    // The README's mkdtemp folder, as a fixture folder removed after the test.
+    const host = await makeTempDir();
+    const data = new BindMountVolume(host, '/mnt/data', 'ro');
     const out = new VolumePath('result.txt');
     const spec = { volumes: [data], containerArgs: ['--in', new VolumePath('a.csv', data), '--out', out] };
     const revived = revive(JSON.parse(JSON.stringify(serialize(spec))), createRegistry()) as typeof spec;
@@ -49,7 +52,7 @@ describe('README', () => {
         discoverIn: revived.containerArgs,
         temporaryVolume: runVolume,
       }).binds,
-    ).toEqual([runVolume.bind(), '/srv/data:/mnt/data:ro']);
+    ).toEqual([runVolume.bind(), `${host}:/mnt/data:ro`]);
     expect(
       await (revived.containerArgs[3] as InstanceType<typeof VolumePath>).transform(withPhase(ctx, 'result')),
     ).toBe(`${runVolume.hostPath}/result.txt`);

@@ -4,6 +4,7 @@ import {
   BindMountVolume,
   createRegistry,
   isSpecValidationError,
+  MAX_SPEC_DEPTH,
   revive,
   SpecValidationError,
   serialize,
@@ -277,5 +278,70 @@ describe('round trips (property-based)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('strict revival', () => {
+  it('refuses an unknown field inside a transform, naming its JSON path', () => {
+    const json = {
+      volumes: [{ $transform: 'BindMountVolume', hostPath: '/srv/d', containerPath: '/mnt/d', Mode: 'ro' }],
+    };
+    const error = (() => {
+      try {
+        revive(json, registry);
+      } catch (e) {
+        return e;
+      }
+    })() as SpecValidationError;
+    expect(isSpecValidationError(error)).toBe(true);
+    expect(error.path).toBe('volumes[0].Mode');
+    expect(error.message).toBe(
+      'volumes[0].Mode: expected no such field on a BindMountVolume (it has containerPath, hostPath, mode), got "ro"',
+    );
+  });
+
+  it('refuses unknown fields in nested transforms and in the default volume placeholder', () => {
+    expect(() =>
+      revive(
+        {
+          args: [
+            {
+              $transform: 'VolumePath',
+              filename: 'a',
+              volume: { $transform: 'TemporaryVolume', default: true, hostDir: '/x' },
+            },
+          ],
+        },
+        registry,
+      ),
+    ).toThrow('args[0].volume.hostDir: expected no such field on a TemporaryVolume');
+    expect(() => revive({ $transform: 'VolumePath', filename: 'a', flename: 'b' }, registry)).toThrow(
+      'flename: expected no such field on a VolumePath (it has filename, volume), got "b"',
+    );
+  });
+
+  it('refuses an unknown key in a docker-style volume entry', async () => {
+    const { volumesFromObject } = await import('../src/index.ts');
+    expect(() => volumesFromObject({ '/d': { bind: '/m', ro: true } })).toThrow(
+      'volumes./d.ro: expected no such field on a volume (it has bind, mode), got true',
+    );
+  });
+
+  it(`refuses JSON nested deeper than ${MAX_SPEC_DEPTH} levels with a SpecValidationError, not a RangeError`, () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 2000; i++) deep = [deep];
+    const error = (() => {
+      try {
+        revive({ containerArgs: deep }, registry);
+      } catch (e) {
+        return e;
+      }
+    })() as SpecValidationError;
+    expect(isSpecValidationError(error)).toBe(true);
+    expect(error.message).toContain(`expected JSON nested at most ${MAX_SPEC_DEPTH} levels deep`);
+    expect(error.message.length).toBeLessThan(400);
+    let ok: unknown = 'x';
+    for (let i = 0; i < MAX_SPEC_DEPTH - 2; i++) ok = [ok];
+    expect(() => revive({ containerArgs: ok }, registry)).not.toThrow();
   });
 });

@@ -1,4 +1,4 @@
-import { access, stat, writeFile } from 'node:fs/promises';
+import { access, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertNoLeaks, makeTempDir } from '@girder-worker/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,12 +19,13 @@ afterEach(() => assertNoLeaks({ containers: false }));
 
 describe('BindMountVolume', () => {
   it('becomes its container path and produces its Docker bind', async () => {
-    const volume = new BindMountVolume('/srv/data', '/mnt/data', 'ro');
+    const host = await makeTempDir();
+    const volume = new BindMountVolume(host, '/mnt/data', 'ro');
     const run = new TemporaryVolume();
     await run.create();
     const ctx = createTransformContext({ temporaryVolume: run });
     expect(await volume.transform(ctx)).toBe('/mnt/data');
-    expect(volume.bind()).toBe('/srv/data:/mnt/data:ro');
+    expect(volume.bind()).toBe(`${host}:/mnt/data:ro`);
     expect(Volume).toBe(BindMountVolume);
     await run.remove();
   });
@@ -56,8 +57,9 @@ describe('TemporaryVolume', () => {
     }
   });
 
-  it('is made under hostDir, creating it if missing, and removed with its contents', async () => {
-    const root = join(await makeTempDir(), 'not', 'yet');
+  it('is made under hostDir, creating it if missing, and removes what it created with its contents', async () => {
+    const fixture = await makeTempDir();
+    const root = join(fixture, 'not', 'yet');
     const volume = new TemporaryVolume({ hostDir: root });
     await volume.create();
     expect(volume.hostPath.startsWith(`${root}/`)).toBe(true);
@@ -65,7 +67,30 @@ describe('TemporaryVolume', () => {
     await volume.remove();
     await volume.remove();
     await expect(access(volume.hostPath)).rejects.toThrow();
-    expect((await stat(root)).mode & 0o777).toBeGreaterThan(0);
+    // The missing hostDir was created for the run: it goes; the folder that existed stays.
+    await expect(access(join(fixture, 'not'))).rejects.toThrow();
+    expect(await readdir(fixture)).toEqual([]);
+  });
+
+  it('keeps an existing hostDir and anything else in it', async () => {
+    const root = await makeTempDir();
+    await writeFile(join(root, 'mine.txt'), 'user data');
+    const volume = new TemporaryVolume({ hostDir: root });
+    await volume.create();
+    await volume.remove();
+    expect(await readdir(root)).toEqual(['mine.txt']);
+  });
+
+  it('keeps a hostDir created for it while another run still uses it', async () => {
+    const root = join(await makeTempDir(), 'shared');
+    const first = new TemporaryVolume({ hostDir: root });
+    await first.create();
+    const second = new TemporaryVolume({ hostDir: root });
+    await second.create();
+    await first.remove();
+    expect((await stat(second.hostPath)).isDirectory()).toBe(true);
+    await second.remove();
+    expect((await stat(root)).isDirectory()).toBe(true);
   });
 
   it('has no paths before it is created, and the default placeholder never has its own', () => {
@@ -98,14 +123,15 @@ describe('TemporaryVolume', () => {
 
 describe('VolumePath', () => {
   it('is the container path in phase argument and the host path in phase result', async () => {
-    const data = new BindMountVolume('/srv/data', '/mnt/data');
+    const host = await makeTempDir();
+    const data = new BindMountVolume(host, '/mnt/data');
     const run = new TemporaryVolume();
     await run.create();
     const ctx = createTransformContext({ temporaryVolume: run });
     const onData = new VolumePath('sub/../a.txt', data);
     const onTemp = new VolumePath('b/c.txt');
     expect(await onData.transform(ctx)).toBe('/mnt/data/a.txt');
-    expect(await onData.transform(withPhase(ctx, 'result'))).toBe('/srv/data/a.txt');
+    expect(await onData.transform(withPhase(ctx, 'result'))).toBe(`${host}/a.txt`);
     expect(await onTemp.transform(ctx)).toBe(`${run.containerPath}/b/c.txt`);
     expect(await onTemp.transform(withPhase(ctx, 'result'))).toBe(`${run.hostPath}/b/c.txt`);
     expect(resolveVolume(TemporaryVolume.default, ctx)).toBe(run);

@@ -2,6 +2,7 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listLabelledContainers } from './docker.ts';
+import { diffSnapshot, type FileSnapshot } from './snapshot.ts';
 
 /** Number of open file descriptors of this process (Linux /proc). */
 export async function countOpenFds(): Promise<number> {
@@ -47,11 +48,17 @@ export interface LeakCheckOptions {
   worker?: string;
   /** Whether to look for containers at all (default true). */
   containers?: boolean;
+  /**
+   * Snapshots (from `snapshotFiles`) of directories outside the run's own paths that must be
+   * exactly as they were: nothing added, removed or changed.
+   */
+  unchanged?: readonly FileSnapshot[];
 }
 
 /**
  * Fails when a run left something behind: a container with girder-worker labels, an entry in
- * the test TMPDIR (temp volumes, FIFOs), or an open descriptor pointing into it.
+ * the test TMPDIR (temp volumes, FIFOs), an open descriptor pointing into it, or a change in a
+ * directory it was not allowed to touch (`unchanged`).
  */
 export async function assertNoLeaks(options: LeakCheckOptions = {}): Promise<void> {
   const problems: string[] = [];
@@ -68,6 +75,9 @@ export async function assertNoLeaks(options: LeakCheckOptions = {}): Promise<voi
       );
     }
     problems.push(...(await fdsUnder(dir)).map((fd) => `open descriptor ${fd}`));
+  }
+  for (const snapshot of options.unchanged ?? []) {
+    problems.push(...(await diffSnapshot(snapshot)).map((line) => `outside the run: ${line}`));
   }
   if (options.containers !== false) {
     for (const c of await listLabelledContainers(options.worker ?? process.env.GW_WORKER_ID)) {

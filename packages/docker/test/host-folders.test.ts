@@ -1,0 +1,53 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  assertNoLeaks,
+  assertUnchanged,
+  makeTempDir,
+  snapshotFiles,
+  TEST_IMAGE,
+} from '@girder-worker/test-helpers';
+import { BindMountVolume, VolumePath } from '@girder-worker/transforms';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dockerRun } from '../src/index.ts';
+import { HookOf } from './helpers.ts';
+
+const base = { image: TEST_IMAGE, pullImage: false } as const;
+
+afterEach(() => assertNoLeaks());
+
+describe('host folders created for a run are removed after it (issue 12 case 16)', () => {
+  it('removes a missing BindMountVolume hostPath the run needed, keeps one that existed', async () => {
+    const fixture = await makeTempDir();
+    const missing = new BindMountVolume(join(fixture, 'made', 'for', 'run'), '/mnt/made');
+    await mkdir(join(fixture, 'existing'));
+    await writeFile(join(fixture, 'existing', 'user.txt'), 'user data\n');
+    const existing = new BindMountVolume(join(fixture, 'existing'), '/mnt/existing');
+    const before = await snapshotFiles(join(fixture, 'existing'));
+    const out = new VolumePath('out.txt', missing);
+    let seen = '';
+    await dockerRun({
+      ...base,
+      containerArgs: ['sh', '-c', 'cat "$1" > "$0"', out, new VolumePath('user.txt', existing)],
+      resultHooks: [
+        new HookOf(async () => {
+          seen = await readFile(join(fixture, 'made', 'for', 'run', 'out.txt'), 'utf8');
+          return seen;
+        }),
+      ],
+    });
+    expect(seen).toBe('user data\n');
+    expect(await readdir(fixture)).toEqual(['existing']);
+    await assertUnchanged(before);
+  });
+
+  it('removes a missing temporaryVolumeRoot it created, once empty', async () => {
+    const fixture = await makeTempDir();
+    await dockerRun({
+      ...base,
+      temporaryVolumeRoot: join(fixture, 'not', 'yet'),
+      containerArgs: ['sh', '-c', 'echo x > "$0"', new VolumePath('f.txt')],
+    });
+    expect(await readdir(fixture)).toEqual([]);
+  });
+});
