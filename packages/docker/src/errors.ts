@@ -1,4 +1,4 @@
-import { GirderWorkerError, hasErrorIdentity } from '@girder-worker/transforms';
+import { GirderWorkerError, hasErrorIdentity, SpecValidationError } from '@girder-worker/transforms';
 
 /**
  * The container exited with a non-zero code. Carries the exit code, the image, the container id
@@ -75,4 +75,26 @@ export function isImageNotFoundError(value: unknown): value is ImageNotFoundErro
 /** True for a {@link DockerEngineError}, even from another copy of this package. */
 export function isDockerEngineError(value: unknown): value is DockerEngineError {
   return hasErrorIdentity(value, 'DockerEngineError', 'GW_DOCKER_ENGINE');
+}
+
+/**
+ * A run asks for something the worker's policy does not allow (an image, a host path, an Engine
+ * option, more than a limit). Bad input, like every {@link SpecValidationError} (it is one, so
+ * `isSpecValidationError` matches it and it is never retried): thrown before any container starts.
+ */
+export class PolicyViolationError extends SpecValidationError {
+  constructor(path: string, expected: string, received: unknown) {
+    super(path, expected, received);
+    // Its own name; the code stays GW_INVALID_SPEC, so `isSpecValidationError` matches it too.
+    Object.defineProperty(this, 'name', { value: 'PolicyViolationError', enumerable: true, writable: true });
+  }
+}
+
+/** True for a {@link PolicyViolationError}, even from another copy of this package. */
+export function isPolicyViolationError(value: unknown): value is PolicyViolationError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { name?: unknown }).name === 'PolicyViolationError'
+  );
 }

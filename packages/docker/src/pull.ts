@@ -65,8 +65,9 @@ export async function pullImage(
 }
 
 /**
- * Makes sure `image` can run: pulls it when `pull` is true (as girder_worker does), else checks
- * that it is present.
+ * Makes sure `image` can run: pulls it when `pull` is true (as girder_worker does), then inspects
+ * it, once.
+ * @returns the image's inspect data (its labels ask for GPUs)
  * @throws {@link ImageNotFoundError}
  */
 export async function ensureImage(
@@ -75,12 +76,18 @@ export async function ensureImage(
   pull: boolean,
   onEvent: (event: DockerRunEvent) => void,
   signal: AbortSignal,
-): Promise<void> {
-  if (pull) {
-    await pullImage(docker, image, onEvent, signal);
-    return;
-  }
-  if (!(await imageExists(docker, image))) {
-    throw new ImageNotFoundError(image, 'is not present and pullImage is false: build or pull it first');
+): Promise<Docker.ImageInspectInfo> {
+  if (pull) await pullImage(docker, image, onEvent, signal);
+  try {
+    return await docker.getImage(image).inspect();
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    throw new ImageNotFoundError(
+      image,
+      pull
+        ? 'is not present after its pull'
+        : 'is not present and pullImage is false: build or pull it first',
+      { cause: error },
+    );
   }
 }

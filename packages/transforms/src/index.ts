@@ -40,7 +40,7 @@ export { type Logger, silentLogger } from './logger.ts';
 export { joinInside, relativePathProblem } from './paths.ts';
 export { coreKinds, createRegistry, TransformRegistry } from './registry.ts';
 export { type Progress, type Reporter, silentReporter } from './reporter.ts';
-export { revive, serialize } from './serialize.ts';
+export { type ReviveOptions, revive, serialize } from './serialize.ts';
 export { type ServiceMap, Services } from './services.ts';
 export {
   isResultTransform,

@@ -85,17 +85,36 @@ export function serialize(value: unknown): unknown {
   return write(value, '');
 }
 
+/** Options of {@link revive}. */
+export interface ReviveOptions {
+  /** JSON path of `json`, for error messages (e.g. `containerArgs`). @default '' */
+  path?: string;
+  /**
+   * Directory that relative host paths (fields read with `FieldReader.hostPath`) are resolved
+   * against, e.g. a spec file's folder. Without it, relative host paths are refused.
+   * @default none
+   */
+  baseDir?: string;
+}
+
 /**
  * Rebuilds the values `serialize` wrote, with transform instances from `registry`; `$ref`s become
  * the same instance as their `$id`. Every field is validated.
  *
  * @param json - parsed JSON
  * @param registry - the kinds to accept
- * @param path - JSON path of `json`, for error messages (e.g. `containerArgs`)
+ * @param options - the JSON path of `json` for error messages (a string, or `{ path }`), and the
+ * `baseDir` of relative host paths
  * @throws {@link SpecValidationError} naming the path, the expectation and what came — for an
  * unknown kind, a bad field, a dangling `$ref`
  */
-export function revive(json: unknown, registry: TransformRegistry, path = ''): unknown {
+export function revive(
+  json: unknown,
+  registry: TransformRegistry,
+  options: string | ReviveOptions = '',
+): unknown {
+  const { path = '', baseDir } = typeof options === 'string' ? { path: options } : options;
+  const readerOptions = baseDir === undefined ? {} : { baseDir };
   const byId = new Map<number, Transform>();
   const read = (v: unknown, at: string): unknown => {
     if (Array.isArray(v)) return v.map((element, i) => read(element, fieldPath(at, i)));
@@ -137,7 +156,7 @@ export function revive(json: unknown, registry: TransformRegistry, path = ''): u
     }
     let instance: Transform;
     try {
-      instance = kind.fromJSON(new FieldReader(fields, at));
+      instance = kind.fromJSON(new FieldReader(fields, at, readerOptions));
     } catch (error) {
       // Constructors name bare fields ("mode"); anchor them at this transform's path.
       if (isSpecValidationError(error) && at && !error.path.startsWith(at)) {
