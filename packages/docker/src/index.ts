@@ -16,5 +16,20 @@ export { RUN_SPEC_FIELDS, type RunSpecField } from './option-table.ts';
 export type { DockerRunOptions, RunDefaults } from './options.ts';
 export { type ContainerPlan, type ContainerPlanInput, GPU_IMAGE_LABEL, planContainer } from './plan.ts';
 export { DEFAULT_FORBIDDEN_OPTIONS, parseRunPolicy, type RunPolicy } from './policy.ts';
+export {
+  type EnsureImageOptions,
+  ensureImage,
+  type PullImageOption,
+  type PullPolicy,
+  type PullSummary,
+  parsePullPolicy,
+} from './pull.ts';
 export { type ReapOptions, reapOrphans } from './reap.ts';
+export {
+  dockerConfigCredentials,
+  parseRegistryAuth,
+  type RegistryAuth,
+  type RegistryCredentials,
+  registryOf,
+} from './registry/credentials.ts';
 export { type DockerRunResult, dockerFromEnv, dockerRun } from './run.ts';

@@ -19,6 +19,8 @@ import type { DockerRunEvent } from './events.ts';
 import { isImageReference } from './image-reference.ts';
 import type { DockerRunOptions, NormalizedDockerRunOptions, RunDefaults } from './options.ts';
 import { parseRunPolicy } from './policy.ts';
+import { parsePullPolicy } from './pull.ts';
+import { parseRegistryAuth, type RegistryCredentials } from './registry/credentials.ts';
 
 /** The options a run spec (plain JSON from a file or a queue) may carry; the rest are the caller's. */
 export type RunSpecField =
@@ -122,6 +124,10 @@ function checkObject<T>(value: unknown, path: string, expected: string): T {
   return typeof value === 'object' && value !== null ? (value as T) : fail(path, expected, value);
 }
 
+function checkCredentials(value: unknown, path: string): RegistryCredentials {
+  return typeof value === 'function' ? (value as RegistryCredentials) : parseRegistryAuth(value, path);
+}
+
 function checkDefaults(value: unknown, path: string): RunDefaults {
   if (!isPlainObject(value)) fail(path, 'an object { createOptions?, volumes? }', value);
   for (const key of Object.keys(value)) {
@@ -141,7 +147,8 @@ function checkDefaults(value: unknown, path: string): RunDefaults {
  */
 export const OPTION_TABLE: OptionTable = {
   image: { inSpec: true, required: true, fallback: '', check: checkImage },
-  pullImage: { inSpec: true, fallback: true, check: checkBoolean },
+  pullImage: { inSpec: true, fallback: 'always', check: parsePullPolicy },
+  registryAuth: optional(checkCredentials),
   entrypoint: { inSpec: true, fallback: undefined, check: checkStringOrList },
   containerArgs: { inSpec: true, fallback: [], check: checkArguments },
   volumes: { inSpec: true, fallback: [], check: checkVolumes },

@@ -8,6 +8,8 @@ import type {
 import type Docker from 'dockerode';
 import type { DockerRunEvent } from './events.ts';
 import type { RunPolicy } from './policy.ts';
+import type { PullImageOption, PullPolicy } from './pull.ts';
+import type { RegistryCredentials } from './registry/credentials.ts';
 
 /**
  * Options of {@link dockerRun}. Each field is described once more, as a validator with its
@@ -18,10 +20,19 @@ export interface DockerRunOptions {
   /** The image to run, e.g. `girder-worker-test/busybox:latest` (a Docker image reference). */
   image: string;
   /**
-   * Pull the image first (as girder_worker does). When false the image must be present.
+   * When to pull the image: `true` or `'always'` (as girder_worker does), `'if-not-present'`
+   * (only when it is missing), `false` or `'never'` (it must be present). Concurrent runs of one
+   * missing image pull it once.
    * @default true
    */
-  pullImage?: boolean;
+  pullImage?: PullImageOption;
+  /**
+   * Registry credentials for the pull: fixed ones (`{ username, password, serveraddress }`, sent
+   * only to that registry), or a resolver such as `dockerConfigCredentials()` (the worker's
+   * `~/.docker/config.json` and its credential helpers). Never logged, never part of a spec.
+   * @default none (anonymous pulls)
+   */
+  registryAuth?: RegistryCredentials;
   /** Replaces the image's entrypoint (a string is one executable). @default the image's */
   entrypoint?: string | readonly string[];
   /** Arguments of the entrypoint; transforms may appear anywhere inside. @default [] */
@@ -104,7 +115,8 @@ export interface RunDefaults {
 /** The options of a run after validation and defaults (what the rest of the package reads). */
 export interface NormalizedDockerRunOptions {
   image: string;
-  pullImage: boolean;
+  pullImage: PullPolicy;
+  registryAuth: RegistryCredentials | undefined;
   entrypoint: string[] | undefined;
   containerArgs: readonly unknown[];
   volumes: BindMountVolume[];

@@ -190,7 +190,14 @@ async function runContainer(run: Run, onStarted: () => void): Promise<Ran> {
     discoverIn: inventory.discoveredVolumes,
     temporaryVolume: run.runVolume,
   });
-  const image = await ensureImage(run.docker, opts.image, opts.pullImage, run.onEvent, signal);
+  const image = await ensureImage(run.docker, opts.image, {
+    policy: opts.pullImage,
+    onEvent: run.onEvent,
+    signal,
+    credentials: opts.registryAuth,
+    reporter: run.ctx.reporter,
+    logger: run.logger,
+  });
   const network = opts.createOptions.HostConfig?.NetworkMode
     ? undefined
     : await detectOwnNetwork(run.docker, run.logger);

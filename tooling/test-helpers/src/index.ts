@@ -1,3 +1,4 @@
 export { listLabelledContainers, removeLabelledContainers, TEST_IMAGE, testDocker } from './docker.ts';
 export { hashFile, hashStream, makeTempDir, writeRandomFile } from './files.ts';
 export { assertNoLeaks, countOpenFds, type LeakCheckOptions, listFifos } from './leaks.ts';
+export { buildLargeImage, pushToRegistry, startTestRegistry, type TestRegistry } from './registry.ts';
