@@ -73,7 +73,7 @@ const FIELDS = [
 ] as const;
 
 function strings(value: unknown, path: string, check: (s: string) => boolean, expected: string): string[] {
-  if (!Array.isArray(value)) fail(path, `an array of ${expected}`, value);
+  if (!Array.isArray(value)) fail(path, `an array, each ${expected}`, value);
   return value.map((v, i) => (typeof v === 'string' && check(v) ? v : fail(`${path}[${i}]`, expected, v)));
 }
 
