@@ -82,7 +82,7 @@ describe('loadRunSpec: the same checks as dockerRun', () => {
       { ...base, containerArgs: [relativeVolume, 'hostPath'] },
       { baseDir: '/srv/specs' },
     );
-    expect((spec.options.containerArgs?.[0] as BindMountVolume).hostPath).toBe('/srv/specs/gw-relative-dir');
+    expect((spec.options.containerArgs as BindMountVolume[])[0]?.hostPath).toBe('/srv/specs/gw-relative-dir');
     expect(spec.options.containerArgs?.[1]).toBe('hostPath');
     const resolved = resolveSpecPaths(
       {
