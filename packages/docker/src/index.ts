@@ -7,7 +7,9 @@ export {
   isDockerRunError,
   isImageNotFoundError,
   isPolicyViolationError,
+  isRunTimeoutError,
   PolicyViolationError,
+  RunTimeoutError,
 } from './errors.ts';
 export type { DockerRunEvent } from './events.ts';
 export { LABELS } from './labels.ts';
@@ -17,4 +19,5 @@ export type { DockerRunOptions, RunDefaults } from './options.ts';
 export { type ContainerPlan, type ContainerPlanInput, GPU_IMAGE_LABEL, planContainer } from './plan.ts';
 export { DEFAULT_FORBIDDEN_OPTIONS, parseRunPolicy, type RunPolicy } from './policy.ts';
 export { type ReapOptions, reapOrphans } from './reap.ts';
+export type { RunResources, UlimitValue } from './resources.ts';
 export { type DockerRunResult, dockerFromEnv, dockerRun } from './run.ts';

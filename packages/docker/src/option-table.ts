@@ -19,6 +19,7 @@ import type { DockerRunEvent } from './events.ts';
 import { isImageReference } from './image-reference.ts';
 import type { DockerRunOptions, NormalizedDockerRunOptions, RunDefaults } from './options.ts';
 import { parseRunPolicy } from './policy.ts';
+import { checkResources } from './resources.ts';
 
 /** The options a run spec (plain JSON from a file or a queue) may carry; the rest are the caller's. */
 export type RunSpecField =
@@ -34,6 +35,8 @@ export type RunSpecField =
   | 'streamConnectors'
   | 'resultHooks'
   | 'createOptions'
+  | 'resources'
+  | 'timeoutMs'
   | 'gpus';
 
 /** One option: whether a spec may carry it, its default, and its validation. */
@@ -156,6 +159,15 @@ export const OPTION_TABLE: OptionTable = {
   streamConnectors: { inSpec: true, fallback: [], check: checkConnectors },
   resultHooks: { inSpec: true, fallback: [], check: checkArray },
   createOptions: { inSpec: true, fallback: {}, check: checkCreateOptions },
+  resources: { inSpec: true, fallback: {}, check: checkResources },
+  timeoutMs: {
+    inSpec: true,
+    fallback: undefined,
+    check: (v, p) =>
+      Number.isSafeInteger(v) && (v as number) > 0
+        ? (v as number)
+        : fail(p, 'a number of milliseconds > 0', v),
+  },
   gpus: { inSpec: true, fallback: false, check: checkGpus },
   signal: optional((v, p) => checkInstance(v, p, AbortSignal, 'an AbortSignal')),
   docker: optional((v, p) => checkObject(v, p, 'a Dockerode instance')),

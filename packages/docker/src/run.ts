@@ -17,8 +17,8 @@ import {
 } from '@girder-worker/transforms';
 import Docker from 'dockerode';
 import { CleanupStack } from './cleanup-stack.ts';
-import { enforceOnHostPaths, enforceOnOptions, enforceOnPlan } from './enforce-policy.ts';
-import { DockerRunError } from './errors.ts';
+import { enforceOnHostPaths, enforceOnOptions, enforceOnPlan, enforceTimeout } from './enforce-policy.ts';
+import { DockerRunError, RunTimeoutError } from './errors.ts';
 import type { DockerRunEvent } from './events.ts';
 import { detectOwnNetwork, hasForeignFiles, makeRemovable } from './host.ts';
 import { type RunInventory, takeInventory } from './inventory.ts';
@@ -66,6 +66,8 @@ interface Ran {
   readonly session: ContainerSession;
   readonly stderrTail: string;
   readonly failures: unknown[];
+  /** The run's `timeoutMs` was reached and the container stopped. */
+  readonly timedOut: boolean;
 }
 
 /**
@@ -94,7 +96,8 @@ export async function dockerRun(options: DockerRunOptions): Promise<DockerRunRes
   const inventory = takeInventory(opts);
   const signal = opts.signal ?? new AbortController().signal;
   if (opts.policy) {
-    opts.createOptions = enforceOnOptions(opts.policy, opts.image, opts.createOptions);
+    opts.createOptions = enforceOnOptions(opts.policy, opts.image, opts.createOptions, opts.resources);
+    opts.timeoutMs = enforceTimeout(opts.policy, opts.timeoutMs);
     await enforceOnHostPaths(opts.policy, inventory.hostPaths);
   }
   const logger = opts.logger ?? silentLogger;
@@ -136,6 +139,13 @@ export async function dockerRun(options: DockerRunOptions): Promise<DockerRunRes
     const ran = await runContainer(run, () => {
       started = true;
     });
+    if (ran.timedOut && opts.timeoutMs !== undefined) {
+      throw new RunTimeoutError({
+        timeoutMs: opts.timeoutMs,
+        image: opts.image,
+        containerId: ran.session.id,
+      });
+    }
     if (ran.exitCode !== 0) {
       throw new DockerRunError({
         exitCode: ran.exitCode,
@@ -259,6 +269,28 @@ async function runContainer(run: Run, onStarted: () => void): Promise<Ran> {
   onStarted();
   run.onEvent({ type: 'started', containerId: session.id });
   for (const c of connectors) c.start();
+  let timedOut = false;
+  if (opts.timeoutMs !== undefined) {
+    const limit = opts.timeoutMs;
+    let hasExited = false;
+    exited.then(
+      () => {
+        hasExited = true;
+      },
+      () => {},
+    );
+    const timer = setTimeout(() => {
+      if (hasExited) return;
+      timedOut = true;
+      run.logger.warn('the run timed out: stopping its container', {
+        containerId: session.id,
+        timeoutMs: limit,
+      });
+      session.stop(opts.stopGraceMs);
+      for (const c of connectors) void c.close(new Error(`the run timed out after ${limit} ms`));
+    }, limit);
+    cleanup.defer(() => clearTimeout(timer));
+  }
 
   const { StatusCode: exitCode } = await exited;
   run.onEvent({ type: 'exited', containerId: session.id, exitCode });
@@ -268,7 +300,7 @@ async function runContainer(run: Run, onStarted: () => void): Promise<Ran> {
   const failures = connectorFailures(settled, inventory.providers, run.onEvent, (message, context) =>
     run.logger.warn(message, { ...context, containerId: session.id }),
   );
-  return { exitCode, session, stderrTail: streams.tail(), failures };
+  return { exitCode, session, stderrTail: streams.tail(), failures, timedOut };
 }
 
 export type { DockerRunEvent };
