@@ -2,17 +2,6 @@ import type Docker from 'dockerode';
 import { ImageNotFoundError } from './errors.ts';
 import type { DockerRunEvent } from './events.ts';
 
-/** Whether `image` is present on the engine. */
-export async function imageExists(docker: Docker, image: string): Promise<boolean> {
-  try {
-    await docker.getImage(image).inspect();
-    return true;
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return false;
-    throw error;
-  }
-}
-
 /**
  * Pulls `image`, reporting each progress event, and fails on an `error` line (dockerode's
  * `followProgress` would report success).
