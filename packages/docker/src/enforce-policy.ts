@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import { PolicyViolationError } from './errors.ts';
 import type { HostPathUse } from './inventory.ts';
 import type { RunPolicy } from './policy.ts';
+import { RESOURCE_OPTIONS, type RunResources, resourceHostConfig } from './resources.ts';
 
 const BY = 'by the worker policy';
 
@@ -60,20 +61,29 @@ function checkSpelling(body: Docker.ContainerCreateOptions, field: string, watch
   }
 }
 
-function checkLimit(
+const LIMITS = [
+  ['Memory', 'memoryBytes'],
+  ['NanoCpus', 'nanoCpus'],
+  ['PidsLimit', 'pidsLimit'],
+] as const;
+
+/** Checks each enforced limit on `hostConfig` (what the container gets); fills in unset ones. */
+function checkLimits(
+  policy: RunPolicy,
   hostConfig: Record<string, unknown>,
-  key: string,
-  ceiling: number | undefined,
-  field: string,
+  fieldOf: (key: string) => string,
 ): void {
-  if (ceiling === undefined) return;
-  const asked = hostConfig[key];
-  if (asked === undefined || asked === null || asked === 0) {
-    hostConfig[key] = ceiling;
-    return;
+  for (const [key, name] of LIMITS) {
+    const ceiling = policy[name];
+    if (ceiling === undefined) continue;
+    const asked = hostConfig[key];
+    if (asked === undefined || asked === null || asked === 0) {
+      hostConfig[key] = ceiling;
+      continue;
+    }
+    if (typeof asked !== 'number' || asked < 0 || asked > ceiling)
+      violation(fieldOf(key), `at most ${ceiling} (the limit set ${BY})`, asked);
   }
-  if (typeof asked !== 'number' || asked < 0 || asked > ceiling)
-    violation(`${field}.HostConfig.${key}`, `at most ${ceiling} (the limit set ${BY})`, asked);
 }
 
 /**
@@ -87,6 +97,7 @@ export function enforceOnOptions(
   policy: RunPolicy,
   image: string,
   createOptions: Docker.ContainerCreateOptions,
+  resources: RunResources = {},
 ): Docker.ContainerCreateOptions {
   if (!imageAllowed(policy, image))
     violation('image', `an image allowed ${BY} (${policy.images.join(', ')})`, image);
@@ -106,10 +117,28 @@ export function enforceOnOptions(
   if (network !== undefined && network !== policy.networkMode)
     violation('createOptions.HostConfig.NetworkMode', `"${policy.networkMode}" (enforced ${BY})`, network);
   hostConfig.NetworkMode = policy.networkMode;
-  checkLimit(hostConfig, 'Memory', policy.memoryBytes, 'createOptions');
-  checkLimit(hostConfig, 'NanoCpus', policy.nanoCpus, 'createOptions');
-  checkLimit(hostConfig, 'PidsLimit', policy.pidsLimit, 'createOptions');
+  // What the container will get: typed resources over the create options (see planContainer).
+  const typed = resourceHostConfig(resources) as Record<string, unknown>;
+  const resourceOf = (key: string): string | undefined =>
+    Object.entries(RESOURCE_OPTIONS).find(([, option]) => option === key)?.[0];
+  const effective = { ...hostConfig, ...typed };
+  checkLimits(policy, effective, (key) =>
+    key in typed ? `resources.${resourceOf(key)}` : `createOptions.HostConfig.${key}`,
+  );
+  for (const [key] of LIMITS) if (!(key in typed)) hostConfig[key] = effective[key];
   return { ...createOptions, HostConfig: hostConfig as Docker.HostConfig };
+}
+
+/**
+ * The run's time limit under the policy: its own when within the policy's, else the policy's.
+ * @throws {@link PolicyViolationError} when the run asks for longer
+ */
+export function enforceTimeout(policy: RunPolicy, timeoutMs: number | undefined): number | undefined {
+  if (policy.timeoutMs === undefined) return timeoutMs;
+  if (timeoutMs === undefined) return policy.timeoutMs;
+  if (timeoutMs > policy.timeoutMs)
+    violation('timeoutMs', `at most ${policy.timeoutMs} (the limit set ${BY})`, timeoutMs);
+  return timeoutMs;
 }
 
 /** The path with symlinks resolved as far as it exists (the rest appended). */
@@ -164,6 +193,7 @@ export async function enforceOnPlan(
   for (const path of policy.forbiddenOptions) {
     for (const { at, value } of valuesAt(create, path)) violation(at, `not set (forbidden ${BY})`, value);
   }
+  checkLimits(policy, { ...create.HostConfig } as Record<string, unknown>, (key) => `HostConfig.${key}`);
   if (create.HostConfig?.NetworkMode !== policy.networkMode)
     violation(
       'HostConfig.NetworkMode',

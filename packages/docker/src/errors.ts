@@ -64,6 +64,35 @@ export class DockerEngineError extends GirderWorkerError {
   }
 }
 
+/**
+ * The container ran longer than the run's `timeoutMs`: it was stopped (with the stop grace) and
+ * everything cleaned up. Carries the limit, the image and the container id.
+ */
+export class RunTimeoutError extends GirderWorkerError {
+  override name = 'RunTimeoutError' as const;
+  /** The limit that was reached, in milliseconds. */
+  readonly timeoutMs: number;
+  /** The image that ran. */
+  readonly image: string;
+  /** The container id. */
+  readonly containerId: string;
+  /** @param details - limit, image, container id */
+  constructor(details: { timeoutMs: number; image: string; containerId: string }) {
+    super(
+      'GW_RUN_TIMED_OUT',
+      `container ${details.containerId.slice(0, 12)} of image '${details.image}' timed out after ${details.timeoutMs} ms and was stopped; raise timeoutMs if the run needs longer`,
+    );
+    this.timeoutMs = details.timeoutMs;
+    this.image = details.image;
+    this.containerId = details.containerId;
+  }
+}
+
+/** True for a {@link RunTimeoutError}, even from another copy of this package. */
+export function isRunTimeoutError(value: unknown): value is RunTimeoutError {
+  return hasErrorIdentity(value, 'RunTimeoutError', 'GW_RUN_TIMED_OUT');
+}
+
 /** True for a {@link DockerRunError}, even from another copy of this package. */
 export function isDockerRunError(value: unknown): value is DockerRunError {
   return hasErrorIdentity(value, 'DockerRunError', 'GW_CONTAINER_FAILED');

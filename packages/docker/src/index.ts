@@ -7,7 +7,9 @@ export {
   isDockerRunError,
   isImageNotFoundError,
   isPolicyViolationError,
+  isRunTimeoutError,
   PolicyViolationError,
+  RunTimeoutError,
 } from './errors.ts';
 export type { DockerRunEvent } from './events.ts';
 export { LABELS } from './labels.ts';
@@ -32,4 +34,5 @@ export {
   type RegistryCredentials,
   registryOf,
 } from './registry/credentials.ts';
+export type { RunResources, UlimitValue } from './resources.ts';
 export { type DockerRunResult, dockerFromEnv, dockerRun } from './run.ts';

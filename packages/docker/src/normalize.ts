@@ -4,6 +4,7 @@ import { fail } from './checks.ts';
 import { mergeCreateOptions } from './create-options.ts';
 import { OPTION_TABLE, type OptionTable, RUN_SPEC_FIELDS, type RunSpecField } from './option-table.ts';
 import type { DockerRunOptions, NormalizedDockerRunOptions } from './options.ts';
+import { checkNoDoubleResources } from './resources.ts';
 
 /** The options a run spec carries, typed. */
 export type RunSpecOptions = Pick<DockerRunOptions, RunSpecField>;
@@ -38,6 +39,7 @@ export function normalizeOptions(options: DockerRunOptions): NormalizedDockerRun
   const keys = Object.keys(OPTION_TABLE) as (keyof OptionTable)[];
   refuseUnknown(options, keys, 'option of dockerRun');
   const o = checkRows(options, keys) as unknown as NormalizedDockerRunOptions;
+  checkNoDoubleResources(o.resources, o.createOptions);
   return {
     ...o,
     createOptions: mergeCreateOptions(
@@ -60,6 +62,7 @@ export function normalizeOptions(options: DockerRunOptions): NormalizedDockerRun
 export function validateRunSpec(options: unknown): RunSpecOptions {
   if (!isPlainObject(options)) fail('', 'a run spec object', options);
   refuseUnknown(options, RUN_SPEC_FIELDS, 'field');
-  checkRows(options, RUN_SPEC_FIELDS);
+  const o = checkRows(options, RUN_SPEC_FIELDS) as unknown as NormalizedDockerRunOptions;
+  checkNoDoubleResources(o.resources, o.createOptions);
   return options as unknown as RunSpecOptions;
 }

@@ -21,6 +21,7 @@ import type { DockerRunOptions, NormalizedDockerRunOptions, RunDefaults } from '
 import { parseRunPolicy } from './policy.ts';
 import { parsePullPolicy } from './pull.ts';
 import { parseRegistryAuth, type RegistryCredentials } from './registry/credentials.ts';
+import { checkResources } from './resources.ts';
 
 /** The options a run spec (plain JSON from a file or a queue) may carry; the rest are the caller's. */
 export type RunSpecField =
@@ -36,6 +37,8 @@ export type RunSpecField =
   | 'streamConnectors'
   | 'resultHooks'
   | 'createOptions'
+  | 'resources'
+  | 'timeoutMs'
   | 'gpus';
 
 /** One option: whether a spec may carry it, its default, and its validation. */
@@ -163,6 +166,15 @@ export const OPTION_TABLE: OptionTable = {
   streamConnectors: { inSpec: true, fallback: [], check: checkConnectors },
   resultHooks: { inSpec: true, fallback: [], check: checkArray },
   createOptions: { inSpec: true, fallback: {}, check: checkCreateOptions },
+  resources: { inSpec: true, fallback: {}, check: checkResources },
+  timeoutMs: {
+    inSpec: true,
+    fallback: undefined,
+    check: (v, p) =>
+      Number.isSafeInteger(v) && (v as number) > 0
+        ? (v as number)
+        : fail(p, 'a number of milliseconds > 0', v),
+  },
   gpus: { inSpec: true, fallback: false, check: checkGpus },
   signal: optional((v, p) => checkInstance(v, p, AbortSignal, 'an AbortSignal')),
   docker: optional((v, p) => checkObject(v, p, 'a Dockerode instance')),

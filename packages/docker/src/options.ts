@@ -10,6 +10,7 @@ import type { DockerRunEvent } from './events.ts';
 import type { RunPolicy } from './policy.ts';
 import type { PullImageOption, PullPolicy } from './pull.ts';
 import type { RegistryCredentials } from './registry/credentials.ts';
+import type { RunResources } from './resources.ts';
 
 /**
  * Options of {@link dockerRun}. Each field is described once more, as a validator with its
@@ -88,6 +89,18 @@ export interface DockerRunOptions {
    */
   createOptions?: Docker.ContainerCreateOptions;
   /**
+   * Resource limits, typed: memory, memory+swap, CPUs, process limit, `/dev/shm` size, ulimits
+   * (each may be given here or in `createOptions.HostConfig`, not both).
+   * @default none (the engine's defaults)
+   */
+  resources?: RunResources;
+  /**
+   * Longest time the container may run, from its start, in milliseconds: then it is stopped
+   * (with `stopGraceMs`), everything is cleaned up, and the run fails with a `RunTimeoutError`.
+   * @default no limit
+   */
+  timeoutMs?: number;
+  /**
    * Defaults of the deployment, under the run's own options: create options merged beneath
    * `createOptions` and volumes mounted before `volumes`. The library reads no environment
    * variable for them; `environmentDefaults(process.env)` reads girder_worker's
@@ -139,6 +152,8 @@ export interface NormalizedDockerRunOptions {
   gpus: boolean | number;
   permissionsHelperImage: string | undefined;
   createOptions: Docker.ContainerCreateOptions;
+  resources: RunResources;
+  timeoutMs: number | undefined;
   defaults: RunDefaults;
   policy: RunPolicy | undefined;
 }

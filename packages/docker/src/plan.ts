@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { fail } from './checks.ts';
+import { type RunResources, resourceHostConfig } from './resources.ts';
 
 /** The image label by which an image asks for GPUs (girder_worker's nvidia convention). */
 export const GPU_IMAGE_LABEL = 'com.nvidia.volumes.needed';
@@ -16,6 +17,8 @@ export interface ContainerPlanInput {
     gpus?: boolean | number;
     /** Create options, deployment defaults already merged beneath. @default {} */
     createOptions?: Docker.ContainerCreateOptions;
+    /** Typed resource limits, over `createOptions.HostConfig`. @default {} */
+    resources?: RunResources;
   };
   /** The container arguments with transforms replaced by their values. */
   containerArgs: readonly unknown[];
@@ -76,7 +79,11 @@ export function planContainer(input: ContainerPlanInput): ContainerPlan {
   const o = { ...options, gpus: options.gpus ?? false, createOptions: options.createOptions ?? {} };
   const cmd = input.containerArgs.map(toArgument);
   const env = toEnv(input.environment);
-  const hostConfig: Docker.HostConfig = { ...o.createOptions.HostConfig, Binds: [...input.binds] };
+  const hostConfig: Docker.HostConfig = {
+    ...o.createOptions.HostConfig,
+    ...resourceHostConfig(o.resources ?? {}),
+    Binds: [...input.binds],
+  };
   if (!hostConfig.NetworkMode && input.network) hostConfig.NetworkMode = input.network;
   const imageWantsGpu = Boolean(input.imageLabels?.[GPU_IMAGE_LABEL]);
   const wantsGpu = o.gpus !== false || imageWantsGpu;

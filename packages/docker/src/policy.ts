@@ -59,6 +59,8 @@ export interface RunPolicy {
   readonly nanoCpus: number | undefined;
   /** Process limit: default and ceiling (`HostConfig.PidsLimit`). */
   readonly pidsLimit: number | undefined;
+  /** Run time limit in milliseconds: default and ceiling (`timeoutMs`). */
+  readonly timeoutMs: number | undefined;
 }
 
 const FIELDS = [
@@ -70,10 +72,11 @@ const FIELDS = [
   'memoryBytes',
   'nanoCpus',
   'pidsLimit',
+  'timeoutMs',
 ] as const;
 
 function strings(value: unknown, path: string, check: (s: string) => boolean, expected: string): string[] {
-  if (!Array.isArray(value)) fail(path, `an array of ${expected}`, value);
+  if (!Array.isArray(value)) fail(path, `an array, each ${expected}`, value);
   return value.map((v, i) => (typeof v === 'string' && check(v) ? v : fail(`${path}[${i}]`, expected, v)));
 }
 
@@ -90,7 +93,7 @@ function limit(value: unknown, path: string): number | undefined {
  * ```json
  * { "images": ["girder-worker-test/*"], "hostPaths": ["/srv/data"], "forbid": ["HostConfig.ShmSize"],
  *   "allow": ["HostConfig.ExtraHosts"], "networkMode": "none", "memoryBytes": 2147483648,
- *   "nanoCpus": 2000000000, "pidsLimit": 512 }
+ *   "nanoCpus": 2000000000, "pidsLimit": 512, "timeoutMs": 3600000 }
  * ```
  *
  * `images` is required; `forbid` adds to {@link DEFAULT_FORBIDDEN_OPTIONS} and `allow` lifts
@@ -146,5 +149,6 @@ export function parseRunPolicy(json: unknown, path = 'policy'): RunPolicy {
     memoryBytes: limit(json.memoryBytes, at('memoryBytes')),
     nanoCpus: limit(json.nanoCpus, at('nanoCpus')),
     pidsLimit: limit(json.pidsLimit, at('pidsLimit')),
+    timeoutMs: limit(json.timeoutMs, at('timeoutMs')),
   });
 }

@@ -17,15 +17,15 @@ import {
 } from '@girder-worker/transforms';
 import Docker from 'dockerode';
 import { CleanupStack } from './cleanup-stack.ts';
-import { enforceOnHostPaths, enforceOnOptions, enforceOnPlan } from './enforce-policy.ts';
-import { DockerRunError } from './errors.ts';
+import { enforceOnHostPaths, enforceOnOptions, enforceOnPlan, enforceTimeout } from './enforce-policy.ts';
+import { DockerRunError, RunTimeoutError } from './errors.ts';
 import type { DockerRunEvent } from './events.ts';
 import { detectOwnNetwork, hasForeignFiles, makeRemovable } from './host.ts';
 import { type RunInventory, takeInventory } from './inventory.ts';
 import { defaultWorkerId, runLabels } from './labels.ts';
 import { normalizeOptions } from './normalize.ts';
 import type { DockerRunOptions, NormalizedDockerRunOptions } from './options.ts';
-import { planContainer } from './plan.ts';
+import { type ContainerPlan, planContainer } from './plan.ts';
 import { ensureImage } from './pull.ts';
 import { ContainerSession } from './session.ts';
 import { connectorFailures, wireStreams } from './streams.ts';
@@ -66,6 +66,8 @@ interface Ran {
   readonly session: ContainerSession;
   readonly stderrTail: string;
   readonly failures: unknown[];
+  /** The run's `timeoutMs` was reached and the container stopped. */
+  readonly timedOut: boolean;
 }
 
 /**
@@ -94,7 +96,8 @@ export async function dockerRun(options: DockerRunOptions): Promise<DockerRunRes
   const inventory = takeInventory(opts);
   const signal = opts.signal ?? new AbortController().signal;
   if (opts.policy) {
-    opts.createOptions = enforceOnOptions(opts.policy, opts.image, opts.createOptions);
+    opts.createOptions = enforceOnOptions(opts.policy, opts.image, opts.createOptions, opts.resources);
+    opts.timeoutMs = enforceTimeout(opts.policy, opts.timeoutMs);
     await enforceOnHostPaths(opts.policy, inventory.hostPaths);
   }
   const logger = opts.logger ?? silentLogger;
@@ -136,6 +139,13 @@ export async function dockerRun(options: DockerRunOptions): Promise<DockerRunRes
     const ran = await runContainer(run, () => {
       started = true;
     });
+    if (ran.timedOut && opts.timeoutMs !== undefined) {
+      throw new RunTimeoutError({
+        timeoutMs: opts.timeoutMs,
+        image: opts.image,
+        containerId: ran.session.id,
+      });
+    }
     if (ran.exitCode !== 0) {
       throw new DockerRunError({
         exitCode: ran.exitCode,
@@ -169,6 +179,18 @@ export async function dockerRun(options: DockerRunOptions): Promise<DockerRunRes
 
 /** Transforms the arguments, then plans, creates, wires, starts and waits for the container. */
 async function runContainer(run: Run, onStarted: () => void): Promise<Ran> {
+  const plan = await prepareContainer(run);
+  run.signal.throwIfAborted();
+  let started = false;
+  const session = await openSession(run, plan, () => started);
+  return driveContainer(run, session, () => {
+    started = true;
+    onStarted();
+  });
+}
+
+/** Transforms the arguments (their cleanup deferred), has the image, and plans the container. */
+async function prepareContainer(run: Run): Promise<ContainerPlan> {
   const { opts, ctx, signal, cleanup, inventory } = run;
   const cleaned = new WeakSet<Transform>();
   cleanup.defer(() => cleanupTransforms([...inventory.hookTransforms].reverse(), ctx, cleaned));
@@ -184,7 +206,6 @@ async function runContainer(run: Run, onStarted: () => void): Promise<Ran> {
     for (const t of transformed.transforms) cleaned.add(t);
     await transformed.cleanup();
   });
-  const values = transformed.values;
   const { binds } = collectVolumes({
     volumes: opts.volumes,
     discoverIn: inventory.discoveredVolumes,
@@ -203,30 +224,33 @@ async function runContainer(run: Run, onStarted: () => void): Promise<Ran> {
     : await detectOwnNetwork(run.docker, run.logger);
   const plan = planContainer({
     options: opts,
-    containerArgs: values.containerArgs,
-    environment: values.environment,
+    containerArgs: transformed.values.containerArgs,
+    environment: transformed.values.environment,
     binds,
     labels: run.labels,
     network,
     imageLabels: image.Config?.Labels ?? undefined,
   });
-  const tempDirs = [run.runVolume, ...inventory.temporaryVolumes]
-    .filter((v) => v.created)
-    .map((v) => v.hostPath);
   if (opts.policy) {
-    const trusted = [...tempDirs, ...(opts.defaults.volumes ?? []).map((v) => v.hostPath)];
+    const trusted = [...ownTemporaryDirs(run), ...(opts.defaults.volumes ?? []).map((v) => v.hostPath)];
     await enforceOnPlan(opts.policy, plan.create, trusted);
   }
-  signal.throwIfAborted();
+  return plan;
+}
+
+/** The host directories of the run's temporary volumes that exist. */
+function ownTemporaryDirs(run: Run): string[] {
+  return [run.runVolume, ...run.inventory.temporaryVolumes].filter((v) => v.created).map((v) => v.hostPath);
+}
+
+/** Creates the container; defers its removal and, for a non-root worker, making its files removable. */
+async function openSession(run: Run, plan: ContainerPlan, started: () => boolean): Promise<ContainerSession> {
+  const { opts, signal, cleanup } = run;
   const session = await ContainerSession.create(run.docker, plan, run.logger);
-  session.closeWith({ remove: opts.removeContainer, kill: false });
-  let started = false;
   // Files written as root by the container must be removable by a non-root worker.
   cleanup.defer(async () => {
-    const dirs = [run.runVolume, ...inventory.temporaryVolumes]
-      .filter((v) => v.created)
-      .map((v) => v.hostPath);
-    if (!started || !(await Promise.all(dirs.map(hasForeignFiles))).some(Boolean)) return;
+    const dirs = ownTemporaryDirs(run);
+    if (!started() || !(await Promise.all(dirs.map(hasForeignFiles))).some(Boolean)) return;
     await makeRemovable(run.docker, opts.permissionsHelperImage ?? opts.image, dirs, run.labels).catch(
       (e: unknown) => run.logger.warn('could not make the temporary volumes removable', { error: String(e) }),
     );
@@ -236,16 +260,24 @@ async function runContainer(run: Run, onStarted: () => void): Promise<Ran> {
     return session.close();
   });
   run.onEvent({ type: 'created', containerId: session.id });
-  run.logger.debug('created a container', { containerId: session.id, image: opts.image, runId: ctx.runId });
+  run.logger.debug('created a container', {
+    containerId: session.id,
+    image: opts.image,
+    runId: run.ctx.runId,
+  });
+  return session;
+}
 
-  // Attach before start, so nothing the container prints early is lost.
+/** Attaches (before start), wires the streams, starts, and waits for the exit and the streams. */
+async function driveContainer(run: Run, session: ContainerSession, onStarted: () => void): Promise<Ran> {
+  const { opts, signal, cleanup, inventory } = run;
   const attached = await session.attach();
   const exited = session.exited();
   const streams = await wireStreams({
     attached,
     exited,
     providers: inventory.providers,
-    ctx,
+    ctx: run.ctx,
     toReporter: opts.reporter !== undefined,
     signal,
   });
@@ -262,10 +294,10 @@ async function runContainer(run: Run, onStarted: () => void): Promise<Ran> {
   cleanup.defer(() => signal.removeEventListener('abort', onAbort));
   signal.throwIfAborted();
   await session.start();
-  started = true;
   onStarted();
   run.onEvent({ type: 'started', containerId: session.id });
   for (const c of connectors) c.start();
+  const timedOut = armTimeout(run, session, exited, connectors);
 
   const { StatusCode: exitCode } = await exited;
   run.onEvent({ type: 'exited', containerId: session.id, exitCode });
@@ -275,7 +307,41 @@ async function runContainer(run: Run, onStarted: () => void): Promise<Ran> {
   const failures = connectorFailures(settled, inventory.providers, run.onEvent, (message, context) =>
     run.logger.warn(message, { ...context, containerId: session.id }),
   );
-  return { exitCode, session, stderrTail: streams.tail(), failures };
+  return { exitCode, session, stderrTail: streams.tail(), failures, timedOut: timedOut() };
+}
+
+/**
+ * Stops the container when the run's `timeoutMs` passes before it exits (the timer is cleared in
+ * cleanup). @returns whether that happened
+ */
+function armTimeout(
+  run: Run,
+  session: ContainerSession,
+  exited: Promise<unknown>,
+  connectors: readonly StreamConnector[],
+): () => boolean {
+  const limit = run.opts.timeoutMs;
+  if (limit === undefined) return () => false;
+  let hasExited = false;
+  let timedOut = false;
+  exited.then(
+    () => {
+      hasExited = true;
+    },
+    () => {},
+  );
+  const timer = setTimeout(() => {
+    if (hasExited) return;
+    timedOut = true;
+    run.logger.warn('the run timed out: stopping its container', {
+      containerId: session.id,
+      timeoutMs: limit,
+    });
+    session.stop(run.opts.stopGraceMs);
+    for (const c of connectors) void c.close(new Error(`the run timed out after ${limit} ms`));
+  }, limit);
+  run.cleanup.defer(() => clearTimeout(timer));
+  return () => timedOut;
 }
 
 export type { DockerRunEvent };
