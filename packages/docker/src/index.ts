@@ -12,6 +12,14 @@ export {
   RunTimeoutError,
 } from './errors.ts';
 export type { DockerRunEvent } from './events.ts';
+export {
+  boundImageNeeds,
+  IMAGE_NEEDS_PREFIX,
+  type ImageNeeds,
+  parseByteSize,
+  type ResourceCeilings,
+  readImageNeeds,
+} from './image-needs.ts';
 export { LABELS } from './labels.ts';
 export { type RunSpecOptions, validateRunSpec } from './normalize.ts';
 export { RUN_SPEC_FIELDS, type RunSpecField } from './option-table.ts';

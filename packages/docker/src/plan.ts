@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { fail } from './checks.ts';
+import type { ImageNeeds } from './image-needs.ts';
 import { type RunResources, resourceHostConfig } from './resources.ts';
 
 /** The image label by which an image asks for GPUs (girder_worker's nvidia convention). */
@@ -32,6 +33,11 @@ export interface ContainerPlanInput {
   network?: string | undefined;
   /** The image's labels (from one inspect), for its GPU request. */
   imageLabels?: Readonly<Record<string, string>> | undefined;
+  /**
+   * What the image declares it needs (`org.girder-worker.needs.*` labels, already within the
+   * worker's ceilings): each applies where neither the resources nor the create options set it.
+   */
+  imageNeeds?: ImageNeeds | undefined;
 }
 
 /** The Engine API create body of a run, and the body to fall back to when GPUs are refused. */
@@ -85,9 +91,14 @@ export function planContainer(input: ContainerPlanInput): ContainerPlan {
     Binds: [...input.binds],
   };
   if (!hostConfig.NetworkMode && input.network) hostConfig.NetworkMode = input.network;
-  const imageWantsGpu = Boolean(input.imageLabels?.[GPU_IMAGE_LABEL]);
+  const needs = input.imageNeeds;
+  const byImage = resourceHostConfig(needs?.resources ?? {}) as Record<string, unknown>;
+  const merged = hostConfig as Record<string, unknown>;
+  for (const [key, value] of Object.entries(byImage)) if (merged[key] === undefined) merged[key] = value;
+  const imageWantsGpu = Boolean(input.imageLabels?.[GPU_IMAGE_LABEL]) || needs?.gpus !== undefined;
   const wantsGpu = o.gpus !== false || imageWantsGpu;
-  if (wantsGpu && !hostConfig.DeviceRequests) hostConfig.DeviceRequests = gpuRequest(o.gpus);
+  const gpus = o.gpus === false && typeof needs?.gpus === 'number' ? needs.gpus : o.gpus;
+  if (wantsGpu && !hostConfig.DeviceRequests) hostConfig.DeviceRequests = gpuRequest(gpus);
   const create: Docker.ContainerCreateOptions = {
     ...o.createOptions,
     Image: o.image,

@@ -21,6 +21,7 @@ import { enforceOnHostPaths, enforceOnOptions, enforceOnPlan, enforceTimeout } f
 import { DockerRunError, RunTimeoutError } from './errors.ts';
 import type { DockerRunEvent } from './events.ts';
 import { detectOwnNetwork, hasForeignFiles, makeRemovable } from './host.ts';
+import { boundImageNeeds, readImageNeeds } from './image-needs.ts';
 import { type RunInventory, takeInventory } from './inventory.ts';
 import { defaultWorkerId, runLabels } from './labels.ts';
 import { normalizeOptions } from './normalize.ts';
@@ -230,6 +231,21 @@ async function prepareContainer(run: Run): Promise<ContainerPlan> {
     labels: run.labels,
     network,
     imageLabels: image.Config?.Labels ?? undefined,
+    imageNeeds: boundImageNeeds(
+      readImageNeeds(opts.image, image.Config?.Labels ?? undefined),
+      {
+        memoryBytes: opts.policy?.memoryBytes,
+        nanoCpus: opts.policy?.nanoCpus,
+        pidsLimit: opts.policy?.pidsLimit,
+      },
+      (need, asked, ceiling) =>
+        run.logger.warn('the image asks for more than the worker allows: lowered', {
+          image: opts.image,
+          need,
+          asked,
+          ceiling,
+        }),
+    ),
   });
   if (opts.policy) {
     const trusted = [...ownTemporaryDirs(run), ...(opts.defaults.volumes ?? []).map((v) => v.hostPath)];
