@@ -54,8 +54,10 @@ if ! "$PNPM_BIN/pnpm" --version 2>/dev/null | grep -q '^10\.'; then
   npm install --silent --no-save --prefix "$TOOLS_DIR/pnpm" pnpm@10 >/dev/null
 fi
 
-# --- System packages: Docker engine, Redis, busybox for the test image, tools the tests use
-apt_install docker.io redis-server busybox-static xz-utils ca-certificates
+# --- System packages: Docker engine, Redis, busybox for the test image, a private registry for the
+# pull tests (docker-registry, started per test run on a loopback port with htpasswd from
+# apache2-utils; never as a service), tools the tests use
+apt_install docker.io redis-server busybox-static xz-utils ca-certificates docker-registry apache2-utils
 
 # --- Docker engine ---------------------------------------------------------------------
 if ! docker info >/dev/null 2>&1; then

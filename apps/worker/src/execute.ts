@@ -1,4 +1,11 @@
-import { type DockerRunEvent, type DockerRunResult, dockerRun } from '@girder-worker/docker';
+import {
+  type DockerRunEvent,
+  type DockerRunResult,
+  dockerRun,
+  environmentDefaults,
+  type RunDefaults,
+  type RunPolicy,
+} from '@girder-worker/docker';
 import { JobManager } from '@girder-worker/girder';
 import { GirderClient } from '@girder-worker/girder-client';
 import { type Logger, type Reporter, Services, silentLogger } from '@girder-worker/transforms';
@@ -25,6 +32,13 @@ export interface ExecuteOptions {
   workerId?: string;
   /** Grace between stop and kill when cancelled. @default 10000 */
   stopGraceMs?: number;
+  /**
+   * Deployment defaults beneath the spec's create options and volumes.
+   * @default environmentDefaults(process.env) (girder_worker's GIRDER_WORKER_DOCKER_RUN_OPTIONS)
+   */
+  defaults?: RunDefaults;
+  /** The worker policy the run must keep to (see `parseRunPolicy`). @default none */
+  policy?: RunPolicy;
 }
 
 /**
@@ -45,6 +59,7 @@ export interface ExecuteOptions {
  */
 export async function executeRun(spec: RunSpec, options: ExecuteOptions = {}): Promise<DockerRunResult> {
   const logger = options.logger ?? silentLogger;
+  const defaults = options.defaults ?? environmentDefaults(process.env);
   let services = new Services();
   let client: GirderClient | undefined;
   if (spec.girder) {
@@ -63,6 +78,8 @@ export async function executeRun(spec: RunSpec, options: ExecuteOptions = {}): P
       ...spec.options,
       services,
       logger,
+      defaults,
+      ...(options.policy ? { policy: options.policy } : {}),
       ...(signal ? { signal } : {}),
       ...(reporter ? { reporter } : {}),
       ...(options.docker ? { docker: options.docker } : {}),

@@ -13,8 +13,8 @@ export interface RunFlags {
   output?: string[];
   /** `K=V` environment variables. */
   env?: string[];
-  /** Pull the image first. @default true */
-  pull?: boolean;
+  /** When to pull the image: true/`always`, `if-not-present`, false/`never`. @default true */
+  pull?: boolean | string;
 }
 
 function pair(value: string, flag: string, index: number): [string, string] {

@@ -1,5 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
-import type { DockerRunOptions } from '@girder-worker/docker';
+import { RUN_SPEC_FIELDS, type RunSpecOptions, validateRunSpec } from '@girder-worker/docker';
 import { girderKinds } from '@girder-worker/girder';
 import { pipesKinds } from '@girder-worker/pipes';
 import {
@@ -7,6 +6,7 @@ import {
   isPlainObject,
   revive,
   SpecValidationError,
+  serialize,
   type TransformRegistry,
 } from '@girder-worker/transforms';
 
@@ -23,68 +23,35 @@ export interface GirderRunInfo {
 
 /** A run spec after validation: dockerRun's options with live transforms, plus Girder info. */
 export interface RunSpec {
-  /** Options for dockerRun (transforms revived). */
-  options: Pick<
-    DockerRunOptions,
-    | 'image'
-    | 'pullImage'
-    | 'entrypoint'
-    | 'containerArgs'
-    | 'volumes'
-    | 'environment'
-    | 'workingDir'
-    | 'user'
-    | 'removeContainer'
-    | 'streamConnectors'
-    | 'resultHooks'
-    | 'createOptions'
-    | 'gpus'
-  >;
+  /** Options for dockerRun (transforms revived), the fields `RUN_SPEC_FIELDS` names. */
+  options: RunSpecOptions;
   /** The run's Girder, if any. */
   girder?: GirderRunInfo;
 }
 
-const SPEC_FIELDS = new Set([
-  'image',
-  'pullImage',
-  'entrypoint',
-  'containerArgs',
-  'volumes',
-  'environment',
-  'workingDir',
-  'user',
-  'removeContainer',
-  'streamConnectors',
-  'resultHooks',
-  'createOptions',
-  'gpus',
-  'girder',
-]);
+/** The fields of a spec: dockerRun's spec options (from its option table) and `girder`. */
+const SPEC_FIELDS: readonly string[] = [...RUN_SPEC_FIELDS, 'girder'];
 
-/** Host-path fields of transforms that may be given relative to the spec file. */
-const HOST_PATH_FIELDS: ReadonlySet<string> = new Set(['hostPath', 'hostDir', 'path']);
+/** Secrets that never sit in a spec (a spec is stored and queued). */
+const GIRDER_SECRETS = ['token', 'apiKey'];
 
 /**
- * Makes the relative host paths of a spec's transforms (`hostPath`, `hostDir`, `path` of any
- * `{"$transform": …}` object) absolute against `baseDir`; everything else is copied as is. Done
- * before a spec travels to a worker, whose working directory is elsewhere.
+ * Makes the relative host paths of a spec absolute against `baseDir`: the spec is revived with
+ * `baseDir` (each transform resolves the fields that are host paths) and written back as JSON.
+ * Done before a spec travels to a worker, which refuses relative host paths.
  *
  * @param json - the run spec as JSON
  * @param baseDir - the directory relative paths are taken from (the spec file's directory)
- * @returns a copy of the spec with absolute host paths
+ * @returns the spec as JSON, with absolute host paths
+ * @throws {@link SpecValidationError} naming the field, as {@link loadRunSpec}
  */
 export function resolveSpecPaths(json: unknown, baseDir: string): unknown {
-  if (Array.isArray(json)) return json.map((v) => resolveSpecPaths(v, baseDir));
-  if (!isPlainObject(json)) return json;
-  const isTransform = typeof json.$transform === 'string';
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(json)) {
-    out[key] =
-      isTransform && HOST_PATH_FIELDS.has(key) && typeof v === 'string' && v !== '' && !isAbsolute(v)
-        ? resolve(baseDir, v)
-        : resolveSpecPaths(v, baseDir);
-  }
-  return out;
+  const spec = loadRunSpec(json, { baseDir });
+  const girder = isPlainObject(json) ? json.girder : undefined;
+  return {
+    ...(serialize(spec.options) as Record<string, unknown>),
+    ...(girder === undefined ? {} : { girder }),
+  };
 }
 
 /**
@@ -108,23 +75,30 @@ export function parseGirderInfo(value: unknown, field: string): GirderRunInfo {
   ) {
     throw new SpecValidationError(`${field}.jobId`, 'a Girder id (24 hex digits)', value.jobId);
   }
+  for (const key of Object.keys(value)) {
+    if (key !== 'apiUrl' && key !== 'jobId')
+      throw new SpecValidationError(`${field}.${key}`, 'apiUrl or jobId', key);
+  }
   return { apiUrl: value.apiUrl, ...(typeof value.jobId === 'string' ? { jobId: value.jobId } : {}) };
 }
 
 /** Options of {@link loadRunSpec}. */
 export interface LoadRunSpecOptions {
   /**
-   * Directory that relative host paths of transforms are resolved against.
-   * @default process.cwd()
+   * Directory that relative host paths of transforms are resolved against (a spec file's). Without
+   * it, relative host paths are refused: a queued spec must carry absolute paths, and a worker
+   * never resolves them against its own working directory.
+   * @default none
    */
   baseDir?: string;
 }
 
 /**
  * Validates and revives a run spec (plain JSON, transforms as `{"$transform": …}`) with every
- * kind registered (core, pipes, Girder). Host paths of transforms (`hostPath`, `hostDir`, `path`)
- * given relative are resolved against `baseDir` (the spec file's directory). Unknown fields are
- * refused, so a typo cannot pass silently. Nothing runs and nothing is created.
+ * kind registered (core, pipes, Girder), then checks its options with dockerRun's own checks, so
+ * `run`, `submit` and a worker refuse the same specs. Host paths of transforms given relative are
+ * resolved against `baseDir` (the spec file's directory), or refused without one. Unknown fields
+ * are refused, so a typo cannot pass silently. Nothing runs and nothing is created.
  *
  * @param json - the parsed spec
  * @param options - `baseDir`
@@ -145,22 +119,19 @@ export interface LoadRunSpecOptions {
 export function loadRunSpec(json: unknown, options: LoadRunSpecOptions = {}): RunSpec {
   if (!isPlainObject(json)) throw new SpecValidationError('', 'a run spec object', json);
   for (const key of Object.keys(json)) {
-    if (!SPEC_FIELDS.has(key))
-      throw new SpecValidationError(key, `a known field (${[...SPEC_FIELDS].join(', ')})`, key);
+    if (!SPEC_FIELDS.includes(key))
+      throw new SpecValidationError(key, `a known field (${SPEC_FIELDS.join(', ')})`, key);
   }
   const { girder, ...rest } = json;
-  if (isPlainObject(girder) && 'token' in girder)
-    throw new SpecValidationError(
-      'girder.token',
-      'no token in a spec (pass GIRDER_TOKEN, or girderToken at submit)',
-      '(hidden)',
-    );
+  for (const secret of GIRDER_SECRETS) {
+    if (isPlainObject(girder) && secret in girder)
+      throw new SpecValidationError(
+        `girder.${secret}`,
+        `no ${secret === 'token' ? 'token' : 'API key'} in a spec (pass GIRDER_TOKEN, or girderToken at submit)`,
+        '(hidden)',
+      );
+  }
   const girderInfo = girder === undefined ? undefined : parseGirderInfo(girder, 'girder');
-  const revived = revive(
-    resolveSpecPaths(rest, options.baseDir ?? process.cwd()),
-    registry,
-  ) as RunSpec['options'];
-  if (typeof revived.image !== 'string' || revived.image === '')
-    throw new SpecValidationError('image', 'an image name', revived.image);
-  return { options: revived, ...(girderInfo ? { girder: girderInfo } : {}) };
+  const revived = revive(rest, registry, options.baseDir === undefined ? {} : { baseDir: options.baseDir });
+  return { options: validateRunSpec(revived), ...(girderInfo ? { girder: girderInfo } : {}) };
 }

@@ -103,7 +103,9 @@ export function terminalOutput(options: { json: boolean; live?: boolean }): Term
 
   return {
     reporter: {
-      log: (line, source) => writeLine(source === 'stderr' ? process.stderr : out, line),
+      // Container stdout goes to stdout; its stderr and the worker's own notes (pull summary) to stderr.
+      log: (line, source) =>
+        writeLine(source === 'stderr' || source === 'worker' ? process.stderr : out, line),
       progress: (p) => {
         progress = p;
         render();

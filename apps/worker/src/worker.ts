@@ -1,5 +1,11 @@
 import { hostname } from 'node:os';
-import { dockerFromEnv, isDockerRunError, isImageNotFoundError, reapOrphans } from '@girder-worker/docker';
+import {
+  dockerFromEnv,
+  isDockerRunError,
+  isImageNotFoundError,
+  type RunPolicy,
+  reapOrphans,
+} from '@girder-worker/docker';
 import { isJobCanceledError } from '@girder-worker/girder';
 import {
   isSpecValidationError,
@@ -61,6 +67,12 @@ export interface WorkerOptions extends QueueConnection {
    * @default 10000
    */
   stopGraceMs?: number;
+  /**
+   * What queued specs may do (images, host paths, Engine options, limits; see `parseRunPolicy`).
+   * A run outside it fails as bad input before any container starts.
+   * @default none: anyone who can write to the queue can run any container
+   */
+  policy?: RunPolicy;
   /** Called with each container output line of each run (`source` is `stdout` or `stderr`). */
   onLine?: (runId: string, line: string, source: string | undefined) => void;
 }
@@ -191,6 +203,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
           logger,
           docker,
           workerId: id,
+          ...(options.policy ? { policy: options.policy } : {}),
           ...(o.stopGraceMs === undefined ? {} : { stopGraceMs: o.stopGraceMs }),
           runId: `${name}:${job.id}`,
           ...(run.girderToken ? { girderToken: run.girderToken } : {}),

@@ -1,25 +1,39 @@
-import {
+import type {
   BindMountVolume,
-  type DockerVolumeObject,
-  isPlainObject,
-  type Logger,
-  type Reporter,
+  DockerVolumeObject,
+  Logger,
+  Reporter,
   Services,
-  SpecValidationError,
-  volumesFromObject,
 } from '@girder-worker/transforms';
 import type Docker from 'dockerode';
 import type { DockerRunEvent } from './events.ts';
+import type { RunPolicy } from './policy.ts';
+import type { PullImageOption, PullPolicy } from './pull.ts';
+import type { RegistryCredentials } from './registry/credentials.ts';
+import type { RunResources } from './resources.ts';
 
-/** Options of {@link dockerRun}. */
+/**
+ * Options of {@link dockerRun}. Each field is described once more, as a validator with its
+ * default, in `option-table.ts`; the compiler keeps the two in step (a field without a row, or a
+ * row of the wrong type, does not build). Unknown keys are refused.
+ */
 export interface DockerRunOptions {
-  /** The image to run, e.g. `girder-worker-test/busybox:latest`. */
+  /** The image to run, e.g. `girder-worker-test/busybox:latest` (a Docker image reference). */
   image: string;
   /**
-   * Pull the image first (as girder_worker does). When false the image must be present.
+   * When to pull the image: `true` or `'always'` (as girder_worker does), `'if-not-present'`
+   * (only when it is missing), `false` or `'never'` (it must be present). Concurrent runs of one
+   * missing image pull it once.
    * @default true
    */
-  pullImage?: boolean;
+  pullImage?: PullImageOption;
+  /**
+   * Registry credentials for the pull: fixed ones (`{ username, password, serveraddress }`, sent
+   * only to that registry), or a resolver such as `dockerConfigCredentials()` (the worker's
+   * `~/.docker/config.json` and its credential helpers). Never logged, never part of a spec.
+   * @default none (anonymous pulls)
+   */
+  registryAuth?: RegistryCredentials;
   /** Replaces the image's entrypoint (a string is one executable). @default the image's */
   entrypoint?: string | readonly string[];
   /** Arguments of the entrypoint; transforms may appear anywhere inside. @default [] */
@@ -74,12 +88,48 @@ export interface DockerRunOptions {
    * binds cannot be overridden.
    */
   createOptions?: Docker.ContainerCreateOptions;
+  /**
+   * Resource limits, typed: memory, memory+swap, CPUs, process limit, `/dev/shm` size, ulimits
+   * (each may be given here or in `createOptions.HostConfig`, not both).
+   * @default none (the engine's defaults)
+   */
+  resources?: RunResources;
+  /**
+   * Longest time the container may run, from its start, in milliseconds: then it is stopped
+   * (with `stopGraceMs`), everything is cleaned up, and the run fails with a `RunTimeoutError`.
+   * @default no limit
+   */
+  timeoutMs?: number;
+  /**
+   * Defaults of the deployment, under the run's own options: create options merged beneath
+   * `createOptions` and volumes mounted before `volumes`. The library reads no environment
+   * variable for them; `environmentDefaults(process.env)` reads girder_worker's
+   * `GIRDER_WORKER_DOCKER_RUN_OPTIONS`.
+   * @default none
+   */
+  defaults?: RunDefaults;
+  /**
+   * What the run may do, checked on the planned container before anything starts (for specs
+   * from a queue): allowed images and host paths, forbidden Engine options, enforced settings.
+   * See `parseRunPolicy`.
+   * @default no policy (the caller is trusted)
+   */
+  policy?: RunPolicy;
 }
 
-/** Options after validation and defaults. */
+/** Deployment defaults for {@link DockerRunOptions.defaults} (see `environmentDefaults`). */
+export interface RunDefaults {
+  /** Create options beneath the run's own (`HostConfig` merged key by key). */
+  createOptions?: Docker.ContainerCreateOptions;
+  /** Volumes mounted in every run, before the run's own. */
+  volumes?: readonly BindMountVolume[];
+}
+
+/** The options of a run after validation and defaults (what the rest of the package reads). */
 export interface NormalizedDockerRunOptions {
   image: string;
-  pullImage: boolean;
+  pullImage: PullPolicy;
+  registryAuth: RegistryCredentials | undefined;
   entrypoint: string[] | undefined;
   containerArgs: readonly unknown[];
   volumes: BindMountVolume[];
@@ -89,163 +139,21 @@ export interface NormalizedDockerRunOptions {
   removeContainer: boolean;
   streamConnectors: readonly unknown[];
   resultHooks: readonly unknown[];
+  signal: AbortSignal | undefined;
+  docker: Docker | undefined;
+  logger: Logger | undefined;
+  reporter: Reporter | undefined;
+  onEvent: ((event: DockerRunEvent) => void) | undefined;
+  services: Services | undefined;
   stopGraceMs: number;
   temporaryVolumeRoot: string | undefined;
+  runId: string | undefined;
+  workerId: string | undefined;
   gpus: boolean | number;
+  permissionsHelperImage: string | undefined;
   createOptions: Docker.ContainerCreateOptions;
-}
-
-function fail(path: string, expected: string, received: unknown): never {
-  throw new SpecValidationError(path, expected, received);
-}
-
-function stringArray(value: unknown, path: string): string[] {
-  if (typeof value === 'string') return [value];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
-    fail(path, 'a string or an array of strings', value);
-  return [...value];
-}
-
-/**
- * Parses the `host:container[:mode]` volume shorthand of GIRDER_WORKER_DOCKER_RUN_OPTIONS.
- * @throws {@link SpecValidationError}
- */
-export function parseVolumeShorthand(spec: string, path: string): BindMountVolume {
-  const [host, container, mode = 'rw', ...rest] = spec.split(':');
-  if (!host || !container || rest.length > 0 || (mode !== 'rw' && mode !== 'ro')) {
-    fail(path, '"host:container[:ro|rw]" with absolute paths', spec);
-  }
-  return new BindMountVolume(host, container, mode);
-}
-
-/**
- * Defaults from the environment, as girder_worker reads them: GIRDER_WORKER_DOCKER_RUN_OPTIONS is
- * JSON of create options, where `volumes` may list `host:container[:mode]` strings.
- */
-export function environmentDefaults(env: NodeJS.ProcessEnv = process.env): {
-  createOptions: Docker.ContainerCreateOptions;
-  volumes: BindMountVolume[];
-} {
-  const raw = env.GIRDER_WORKER_DOCKER_RUN_OPTIONS;
-  if (!raw) return { createOptions: {}, volumes: [] };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    fail('GIRDER_WORKER_DOCKER_RUN_OPTIONS', 'JSON', raw);
-  }
-  if (!isPlainObject(parsed)) fail('GIRDER_WORKER_DOCKER_RUN_OPTIONS', 'a JSON object', parsed);
-  const { volumes, ...createOptions } = parsed;
-  const list =
-    volumes === undefined
-      ? []
-      : Array.isArray(volumes)
-        ? volumes
-        : fail('GIRDER_WORKER_DOCKER_RUN_OPTIONS.volumes', 'an array', volumes);
-  return {
-    createOptions: createOptions as Docker.ContainerCreateOptions,
-    volumes: list.map((v, i) =>
-      typeof v === 'string'
-        ? parseVolumeShorthand(v, `GIRDER_WORKER_DOCKER_RUN_OPTIONS.volumes[${i}]`)
-        : fail(`GIRDER_WORKER_DOCKER_RUN_OPTIONS.volumes[${i}]`, 'a "host:container[:mode]" string', v),
-    ),
-  };
-}
-
-const FORBIDDEN_CREATE = [
-  'Tty',
-  'AttachStdin',
-  'AttachStdout',
-  'AttachStderr',
-  'OpenStdin',
-  'StdinOnce',
-  'Volumes',
-] as const;
-
-/**
- * Validates every option and applies defaults, before anything starts.
- * @throws {@link SpecValidationError} naming the option, what was expected and what came
- */
-export function normalizeOptions(options: DockerRunOptions): NormalizedDockerRunOptions {
-  if (!isPlainObject(options)) fail('', 'an options object', options);
-  const o = options;
-  if (typeof o.image !== 'string' || o.image.trim() === '')
-    fail('image', 'an image name such as "alpine:3"', o.image);
-  if (o.pullImage !== undefined && typeof o.pullImage !== 'boolean')
-    fail('pullImage', 'true or false', o.pullImage);
-  if (o.removeContainer !== undefined && typeof o.removeContainer !== 'boolean')
-    fail('removeContainer', 'true or false', o.removeContainer);
-  if (o.containerArgs !== undefined && !Array.isArray(o.containerArgs))
-    fail('containerArgs', 'an array', o.containerArgs);
-  if (o.streamConnectors !== undefined && !Array.isArray(o.streamConnectors))
-    fail('streamConnectors', 'an array', o.streamConnectors);
-  if (o.resultHooks !== undefined && !Array.isArray(o.resultHooks))
-    fail('resultHooks', 'an array', o.resultHooks);
-  if (o.environment !== undefined && !isPlainObject(o.environment))
-    fail('environment', 'an object of variables', o.environment);
-  for (const key of Object.keys(o.environment ?? {})) {
-    if (key === '' || key.includes('=')) fail(`environment.${key}`, 'a variable name without "="', key);
-  }
-  if (o.workingDir !== undefined && (typeof o.workingDir !== 'string' || !o.workingDir.startsWith('/')))
-    fail('workingDir', 'an absolute path', o.workingDir);
-  if (o.user !== undefined && (typeof o.user !== 'string' || o.user === ''))
-    fail('user', 'a user name or uid[:gid]', o.user);
-  if (o.stopGraceMs !== undefined && !(Number.isFinite(o.stopGraceMs) && o.stopGraceMs >= 0))
-    fail('stopGraceMs', 'a number of milliseconds >= 0', o.stopGraceMs);
-  if (o.gpus !== undefined && typeof o.gpus !== 'boolean' && !(Number.isInteger(o.gpus) && o.gpus > 0))
-    fail('gpus', 'true, false or a positive count', o.gpus);
-  if (
-    o.temporaryVolumeRoot !== undefined &&
-    (typeof o.temporaryVolumeRoot !== 'string' || !o.temporaryVolumeRoot.startsWith('/'))
-  ) {
-    fail('temporaryVolumeRoot', 'an absolute path', o.temporaryVolumeRoot);
-  }
-  if (o.services !== undefined && !(o.services instanceof Services))
-    fail('services', 'a Services instance', o.services);
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
-    fail('signal', 'an AbortSignal', o.signal);
-  if (o.createOptions !== undefined && !isPlainObject(o.createOptions))
-    fail('createOptions', 'an object of Docker create options', o.createOptions);
-  for (const key of FORBIDDEN_CREATE) {
-    if (o.createOptions && key in o.createOptions)
-      fail(
-        `createOptions.${key}`,
-        'not set (dockerRun manages it)',
-        (o.createOptions as Record<string, unknown>)[key],
-      );
-  }
-  const binds = (o.createOptions?.HostConfig as Docker.HostConfig | undefined)?.Binds;
-  if (binds !== undefined) {
-    fail('createOptions.HostConfig.Binds', 'not set (use volumes)', binds);
-  }
-  const env = environmentDefaults();
-  let volumes: BindMountVolume[] = [];
-  if (Array.isArray(o.volumes)) {
-    volumes = o.volumes.map((v, i) =>
-      v instanceof BindMountVolume ? v : fail(`volumes[${i}]`, 'a Volume instance', v),
-    );
-  } else if (o.volumes !== undefined) {
-    volumes = volumesFromObject(o.volumes, 'volumes');
-  }
-  const createOptions = { ...env.createOptions, ...o.createOptions };
-  if (env.createOptions.HostConfig && o.createOptions?.HostConfig) {
-    createOptions.HostConfig = { ...env.createOptions.HostConfig, ...o.createOptions.HostConfig };
-  }
-  return {
-    image: o.image,
-    pullImage: o.pullImage ?? true,
-    entrypoint: o.entrypoint === undefined ? undefined : stringArray(o.entrypoint, 'entrypoint'),
-    containerArgs: o.containerArgs ?? [],
-    volumes: [...env.volumes, ...volumes],
-    environment: o.environment ?? {},
-    workingDir: o.workingDir,
-    user: o.user,
-    removeContainer: o.removeContainer ?? true,
-    streamConnectors: o.streamConnectors ?? [],
-    resultHooks: o.resultHooks ?? [],
-    stopGraceMs: o.stopGraceMs ?? 10_000,
-    temporaryVolumeRoot: o.temporaryVolumeRoot,
-    gpus: o.gpus ?? false,
-    createOptions,
-  };
+  resources: RunResources;
+  timeoutMs: number | undefined;
+  defaults: RunDefaults;
+  policy: RunPolicy | undefined;
 }

@@ -1,25 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import {
-  Connect,
-  type ConnectorProvider,
-  hasConnector,
-  isContainerStream,
-  isFifoPeerMissingError,
-  type StreamConnector,
-} from '@girder-worker/pipes';
+import type { StreamConnector } from '@girder-worker/pipes';
 import {
   CleanupError,
   cleanupTransforms,
   collectVolumes,
   createTransformContext,
-  findTransforms,
   type Logger,
   runExceptionHooks,
   runResultHooks,
   Services,
-  SpecValidationError,
   silentLogger,
   TemporaryVolume,
   type Transform,
@@ -27,14 +16,20 @@ import {
   transformArguments,
 } from '@girder-worker/transforms';
 import Docker from 'dockerode';
-import { DockerDemuxer } from './demux.ts';
-import { DockerEngineError, DockerRunError } from './errors.ts';
+import { CleanupStack } from './cleanup-stack.ts';
+import { enforceOnHostPaths, enforceOnOptions, enforceOnPlan, enforceTimeout } from './enforce-policy.ts';
+import { DockerRunError, RunTimeoutError } from './errors.ts';
 import type { DockerRunEvent } from './events.ts';
 import { detectOwnNetwork, hasForeignFiles, makeRemovable } from './host.ts';
+import { boundImageNeeds, readImageNeeds } from './image-needs.ts';
+import { type RunInventory, takeInventory } from './inventory.ts';
 import { defaultWorkerId, runLabels } from './labels.ts';
-import { type DockerRunOptions, normalizeOptions } from './options.ts';
-import { forwardTo, lineSink, TailTap } from './output.ts';
+import { normalizeOptions } from './normalize.ts';
+import type { DockerRunOptions, NormalizedDockerRunOptions } from './options.ts';
+import { type ContainerPlan, planContainer } from './plan.ts';
 import { ensureImage } from './pull.ts';
+import { ContainerSession } from './session.ts';
+import { connectorFailures, wireStreams } from './streams.ts';
 
 /** What a successful {@link dockerRun} returns. */
 export interface DockerRunResult {
@@ -52,43 +47,36 @@ export function dockerFromEnv(): Docker {
   return new Docker(Number.isFinite(timeout) && timeout > 0 ? { timeout: timeout * 1000 } : {});
 }
 
-function toArgument(value: unknown, index: number): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
-    return String(value);
-  throw new SpecValidationError(`containerArgs[${index}]`, 'a string (or a transform giving one)', value);
+/** One run's fixed parts, shared by its steps. */
+interface Run {
+  readonly opts: NormalizedDockerRunOptions;
+  readonly inventory: RunInventory;
+  readonly ctx: TransformContext;
+  readonly docker: Docker;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  readonly onEvent: (event: DockerRunEvent) => void;
+  readonly labels: Record<string, string>;
+  readonly runVolume: TemporaryVolume;
+  readonly cleanup: CleanupStack;
 }
 
-function toEnv(environment: Record<string, unknown>): string[] {
-  return Object.entries(environment).map(([key, value]) => {
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      throw new SpecValidationError(`environment.${key}`, 'a string (or a transform giving one)', value);
-    }
-    return `${key}=${value}`;
-  });
-}
-
-async function removeQuietly(container: Docker.Container, logger: Logger): Promise<void> {
-  try {
-    await container.remove({ force: true, v: true });
-  } catch (error) {
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status === 404) return;
-    if (status === 409) {
-      // Removal already in progress (e.g. AutoRemove): wait until the engine is done.
-      await (container.wait({ condition: 'removed' }) as Promise<unknown>).catch(() => {});
-      return;
-    }
-    logger.warn('could not remove the container', { containerId: container.id, error: String(error) });
-    throw new DockerEngineError(`remove container ${container.id.slice(0, 12)}`, error);
-  }
+/** The container started, ran and exited: its exit code, id and the connectors' failures. */
+interface Ran {
+  readonly exitCode: number;
+  readonly session: ContainerSession;
+  readonly stderrTail: string;
+  readonly failures: unknown[];
+  /** The run's `timeoutMs` was reached and the container stopped. */
+  readonly timedOut: boolean;
 }
 
 /**
  * Runs a container the way girder_worker's `docker_run` does, complete and leak-free: validate →
- * transform arguments (with the run's own temporary volume, always mounted) → pull → create
- * (labelled) → attach before start → start → drive named pipes and stream connectors → wait →
- * result hooks (host paths) → clean up every transform, FIFO, temporary volume and the container.
+ * check the policy (if any) → transform arguments (with the run's own temporary volume, always
+ * mounted) → pull → plan → create (labelled) → attach before start → start → drive named pipes
+ * and stream connectors → wait → result hooks (host paths) → clean up in reverse: connectors,
+ * the container, every transform, FIFO and temporary volume.
  *
  * @example
  * ```ts
@@ -98,228 +86,89 @@ async function removeQuietly(container: Docker.Container, logger: Logger): Promi
  *   containerArgs: ['sh', '-c', 'echo hi > "$0"', out],
  * });
  * ```
- * @throws {@link SpecValidationError} before anything starts, on an invalid option
+ * @throws `SpecValidationError` before anything starts, on an invalid or unknown option
+ * @throws {@link PolicyViolationError} before anything starts, when the `policy` refuses the run
  * @throws {@link ImageNotFoundError} when the image cannot be had
  * @throws {@link DockerRunError} when the container exits non-zero (exit code, stderr tail)
  * @throws the signal's reason when cancelled
  */
 export async function dockerRun(options: DockerRunOptions): Promise<DockerRunResult> {
   const opts = normalizeOptions(options);
-  const logger = options.logger ?? silentLogger;
-  const onEvent = options.onEvent ?? ((): void => {});
-  const signal = options.signal ?? new AbortController().signal;
-  const runId = options.runId ?? randomUUID();
-  const workerId = options.workerId ?? defaultWorkerId();
-  const docker = options.docker ?? dockerFromEnv();
-  const labels = { ...(opts.createOptions.Labels ?? {}), ...runLabels(runId, workerId) };
+  const inventory = takeInventory(opts);
+  const signal = opts.signal ?? new AbortController().signal;
+  if (opts.policy) {
+    opts.createOptions = enforceOnOptions(opts.policy, opts.image, opts.createOptions, opts.resources);
+    opts.timeoutMs = enforceTimeout(opts.policy, opts.timeoutMs);
+    await enforceOnHostPaths(opts.policy, inventory.hostPaths);
+  }
+  const logger = opts.logger ?? silentLogger;
+  const runId = opts.runId ?? randomUUID();
+  const labels = {
+    ...(opts.createOptions.Labels ?? {}),
+    ...runLabels(runId, opts.workerId ?? defaultWorkerId()),
+  };
   signal.throwIfAborted();
 
   const runVolume = new TemporaryVolume(
     opts.temporaryVolumeRoot ? { hostDir: opts.temporaryVolumeRoot } : {},
   );
   await runVolume.create();
-  const ctx: TransformContext = createTransformContext({
-    runId,
-    temporaryVolume: runVolume,
-    signal,
-    logger,
-    ...(options.reporter ? { reporter: options.reporter } : {}),
-    services: options.services ?? new Services(),
-  });
-
-  let transformed: Awaited<ReturnType<typeof transformArguments<unknown>>> | undefined;
-  let container: Docker.Container | undefined;
-  let connectors: StreamConnector[] = [];
-  let started = false;
-  const failures: unknown[] = [];
-  let failed = false;
-  let onAbort: (() => void) | undefined;
-  try {
-    transformed = await transformArguments(
-      {
-        containerArgs: opts.containerArgs,
-        environment: opts.environment,
-        streamConnectors: opts.streamConnectors,
-      },
-      ctx,
-    );
-    const values = transformed.values as { containerArgs: unknown[]; environment: Record<string, unknown> };
-    const cmd = values.containerArgs.map(toArgument);
-    const env = toEnv(values.environment);
-    const { binds } = collectVolumes({
-      volumes: opts.volumes,
-      discoverIn: [opts.containerArgs, opts.environment, opts.streamConnectors, opts.resultHooks],
+  const cleanup = new CleanupStack();
+  cleanup.defer(() => runVolume.remove());
+  const run: Run = {
+    opts,
+    inventory,
+    ctx: createTransformContext({
+      runId,
       temporaryVolume: runVolume,
+      signal,
+      logger,
+      ...(opts.reporter ? { reporter: opts.reporter } : {}),
+      services: opts.services ?? new Services(),
+    }),
+    docker: opts.docker ?? dockerFromEnv(),
+    logger,
+    signal,
+    onEvent: opts.onEvent ?? ((): void => {}),
+    labels,
+    runVolume,
+    cleanup,
+  };
+  let started = false;
+  let failed = false;
+  try {
+    const ran = await runContainer(run, () => {
+      started = true;
     });
-
-    await ensureImage(docker, opts.image, opts.pullImage, onEvent, signal);
-    const hostConfig: Docker.HostConfig = { ...opts.createOptions.HostConfig, Binds: binds };
-    if (!hostConfig.NetworkMode) {
-      const network = await detectOwnNetwork(docker, logger);
-      if (network) hostConfig.NetworkMode = network;
-    }
-    const imageInfo = await docker.getImage(opts.image).inspect();
-    const wantsGpu = opts.gpus !== false || Boolean(imageInfo.Config?.Labels?.['com.nvidia.volumes.needed']);
-    if (wantsGpu && !hostConfig.DeviceRequests) {
-      hostConfig.DeviceRequests = [
-        {
-          Driver: '',
-          Count: opts.gpus === false || opts.gpus === true ? -1 : opts.gpus,
-          Capabilities: [['gpu']],
-        },
-      ];
-    }
-    const createOptions: Docker.ContainerCreateOptions = {
-      ...opts.createOptions,
-      Image: opts.image,
-      Cmd: cmd,
-      ...(opts.entrypoint ? { Entrypoint: opts.entrypoint } : {}),
-      Env: [...(opts.createOptions.Env ?? []), ...env],
-      ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
-      ...(opts.user ? { User: opts.user } : {}),
-      Labels: labels,
-      Tty: false,
-      AttachStdout: true,
-      AttachStderr: true,
-      OpenStdin: false,
-      HostConfig: hostConfig,
-    };
-    signal.throwIfAborted();
-    try {
-      container = await docker.createContainer(createOptions);
-    } catch (error) {
-      if (!wantsGpu || opts.gpus !== false)
-        throw new DockerEngineError(`create a container of '${opts.image}'`, error);
-      // The image asked for GPUs but the daemon has none: run without, as girder_worker falls back.
-      logger.warn('the Docker engine refused GPU device requests; running without GPUs', {
-        error: String(error),
-      });
-      delete hostConfig.DeviceRequests;
-      container = await docker.createContainer(createOptions).catch((e: unknown) => {
-        throw new DockerEngineError(`create a container of '${opts.image}'`, e);
-      });
-    }
-    const created = container;
-    onEvent({ type: 'created', containerId: created.id });
-    logger.debug('created a container', { containerId: created.id, image: opts.image, runId });
-
-    // Attach before start, so nothing the container prints early is lost.
-    const attached = (await created.attach({
-      stream: true,
-      stdout: true,
-      stderr: true,
-    })) as unknown as Readable;
-    const exited: Promise<{ StatusCode: number }> = created.wait({ condition: 'next-exit' });
-    exited.catch(() => {});
-    const demuxer = new DockerDemuxer();
-    const demuxed = pipeline(attached, demuxer);
-    demuxed.catch(() => {});
-    const stderrTap = new TailTap();
-    const stderrOut = demuxer.stderr.pipe(stderrTap);
-
-    const providers = findTransforms([opts.containerArgs, opts.streamConnectors]).filter(
-      hasConnector,
-    ) as (Transform & ConnectorProvider)[];
-    const redirects = (name: 'stdout' | 'stderr'): boolean =>
-      providers.some((p) => p instanceof Connect && isContainerStream(p.input) && p.input.stream === name);
-    const drains: Promise<void>[] = [];
-    const defaultSink = (name: 'stdout' | 'stderr'): Writable =>
-      options.reporter
-        ? lineSink((line) => ctx.reporter.log(line, name))
-        : forwardTo(name === 'stdout' ? process.stdout : process.stderr);
-    if (!redirects('stdout')) drains.push(pipeline(demuxer.stdout, defaultSink('stdout')));
-    if (!redirects('stderr')) drains.push(pipeline(stderrOut, defaultSink('stderr')));
-    connectors = await Promise.all(
-      providers.map((p) =>
-        p.connector(ctx, {
-          until: exited,
-          signal,
-          containerStdout: demuxer.stdout,
-          containerStderr: stderrOut,
-        }),
-      ),
-    );
-
-    onAbort = (): void => {
-      onEvent({ type: 'cancelled', containerId: created.id, reason: String(signal.reason) });
-      created.stop({ t: Math.ceil(opts.stopGraceMs / 1000) }).catch(() => {});
-      for (const c of connectors) void c.close(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    signal.throwIfAborted();
-    try {
-      await created.start();
-    } catch (error) {
-      throw new DockerEngineError(`start container ${created.id.slice(0, 12)}`, error);
-    }
-    started = true;
-    onEvent({ type: 'started', containerId: created.id });
-    for (const c of connectors) c.start();
-
-    const { StatusCode: exitCode } = await exited;
-    onEvent({ type: 'exited', containerId: created.id, exitCode });
-    const connectorResults = await Promise.allSettled(connectors.map((c) => c.done));
-    await Promise.allSettled([demuxed, ...drains]);
-    signal.throwIfAborted();
-    connectorResults.forEach((result, i) => {
-      const name = String(providers[i]);
-      if (result.status === 'fulfilled') {
-        onEvent({ type: 'stream', name, bytes: result.value.bytesMoved });
-      } else if (
-        isFifoPeerMissingError(result.reason) ||
-        isFifoPeerMissingError((result.reason as { cause?: unknown })?.cause)
-      ) {
-        logger.warn('the container never opened a named pipe', { connector: name, containerId: created.id });
-      } else {
-        failures.push(result.reason);
-      }
-    });
-    if (exitCode !== 0) {
-      throw new DockerRunError({
-        exitCode,
+    if (ran.timedOut && opts.timeoutMs !== undefined) {
+      throw new RunTimeoutError({
+        timeoutMs: opts.timeoutMs,
         image: opts.image,
-        containerId: created.id,
-        stderrTail: stderrTap.tail(),
+        containerId: ran.session.id,
       });
     }
-    if (failures.length > 0) throw failures[0];
-    const results = await runResultHooks(opts.resultHooks, { exitCode, containerId: created.id }, ctx);
-    return { exitCode, containerId: created.id, results };
+    if (ran.exitCode !== 0) {
+      throw new DockerRunError({
+        exitCode: ran.exitCode,
+        image: opts.image,
+        containerId: ran.session.id,
+        stderrTail: ran.stderrTail,
+      });
+    }
+    if (ran.failures.length > 0) throw ran.failures[0];
+    const result = { exitCode: ran.exitCode, containerId: ran.session.id };
+    const results = await runResultHooks(opts.resultHooks, result, run.ctx);
+    return { ...result, results };
   } catch (error) {
     failed = true;
     if (started && !signal.aborted) {
-      await runExceptionHooks(opts.resultHooks, error, ctx).catch((hookError: unknown) => {
+      await runExceptionHooks(opts.resultHooks, error, run.ctx).catch((hookError: unknown) => {
         logger.warn('exception hooks failed', { error: String(hookError) });
       });
     }
     throw signal.aborted ? signal.reason : error;
   } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-    const cleanupErrors: unknown[] = [];
-    await Promise.allSettled(connectors.map((c) => c.close()));
-    if (container && opts.removeContainer) {
-      await removeQuietly(container, logger).catch((e: unknown) => cleanupErrors.push(e));
-    } else if (container && signal.aborted) {
-      await container.kill().catch(() => {});
-    }
-    // Files written as root by the container must be removable by a non-root worker.
-    const tempDirs = [
-      runVolume,
-      ...findTransforms([opts.containerArgs, opts.resultHooks, opts.streamConnectors]),
-    ]
-      .filter((t): t is TemporaryVolume => t instanceof TemporaryVolume && t.created)
-      .map((v) => v.hostPath);
-    if (started && (await Promise.all(tempDirs.map(hasForeignFiles))).some(Boolean)) {
-      await makeRemovable(docker, options.permissionsHelperImage ?? opts.image, tempDirs, labels).catch(
-        (e: unknown) => logger.warn('could not make the temporary volumes removable', { error: String(e) }),
-      );
-    }
-    const cleaned = new WeakSet<Transform>(transformed?.transforms ?? []);
-    await transformed?.cleanup().catch((e: unknown) => cleanupErrors.push(e));
-    await cleanupTransforms(findTransforms(opts.resultHooks).reverse(), ctx, cleaned).catch((e: unknown) =>
-      cleanupErrors.push(e),
-    );
-    await runVolume.remove().catch((e: unknown) => cleanupErrors.push(e));
+    const cleanupErrors = await cleanup.run();
     if (cleanupErrors.length > 0) {
       logger.warn('cleanup after the run failed', { runId, errors: cleanupErrors.map(String) });
     }
@@ -327,6 +176,188 @@ export async function dockerRun(options: DockerRunOptions): Promise<DockerRunRes
     // biome-ignore lint/correctness/noUnsafeFinally: surfacing leaks after a successful run is intended
     if (cleanupErrors.length > 0 && !failed) throw new CleanupError(cleanupErrors);
   }
+}
+
+/** Transforms the arguments, then plans, creates, wires, starts and waits for the container. */
+async function runContainer(run: Run, onStarted: () => void): Promise<Ran> {
+  const plan = await prepareContainer(run);
+  run.signal.throwIfAborted();
+  let started = false;
+  const session = await openSession(run, plan, () => started);
+  return driveContainer(run, session, () => {
+    started = true;
+    onStarted();
+  });
+}
+
+/** Transforms the arguments (their cleanup deferred), has the image, and plans the container. */
+async function prepareContainer(run: Run): Promise<ContainerPlan> {
+  const { opts, ctx, signal, cleanup, inventory } = run;
+  const cleaned = new WeakSet<Transform>();
+  cleanup.defer(() => cleanupTransforms([...inventory.hookTransforms].reverse(), ctx, cleaned));
+  const transformed = await transformArguments(
+    {
+      containerArgs: opts.containerArgs,
+      environment: opts.environment,
+      streamConnectors: opts.streamConnectors,
+    },
+    ctx,
+  );
+  cleanup.defer(async () => {
+    for (const t of transformed.transforms) cleaned.add(t);
+    await transformed.cleanup();
+  });
+  const { binds } = collectVolumes({
+    volumes: opts.volumes,
+    discoverIn: inventory.discoveredVolumes,
+    temporaryVolume: run.runVolume,
+  });
+  const image = await ensureImage(run.docker, opts.image, {
+    policy: opts.pullImage,
+    onEvent: run.onEvent,
+    signal,
+    credentials: opts.registryAuth,
+    reporter: run.ctx.reporter,
+    logger: run.logger,
+  });
+  const network = opts.createOptions.HostConfig?.NetworkMode
+    ? undefined
+    : await detectOwnNetwork(run.docker, run.logger);
+  const plan = planContainer({
+    options: opts,
+    containerArgs: transformed.values.containerArgs,
+    environment: transformed.values.environment,
+    binds,
+    labels: run.labels,
+    network,
+    imageLabels: image.Config?.Labels ?? undefined,
+    imageNeeds: boundImageNeeds(
+      readImageNeeds(opts.image, image.Config?.Labels ?? undefined),
+      {
+        memoryBytes: opts.policy?.memoryBytes,
+        nanoCpus: opts.policy?.nanoCpus,
+        pidsLimit: opts.policy?.pidsLimit,
+      },
+      (need, asked, ceiling) =>
+        run.logger.warn('the image asks for more than the worker allows: lowered', {
+          image: opts.image,
+          need,
+          asked,
+          ceiling,
+        }),
+    ),
+  });
+  if (opts.policy) {
+    const trusted = [...ownTemporaryDirs(run), ...(opts.defaults.volumes ?? []).map((v) => v.hostPath)];
+    await enforceOnPlan(opts.policy, plan.create, trusted);
+  }
+  return plan;
+}
+
+/** The host directories of the run's temporary volumes that exist. */
+function ownTemporaryDirs(run: Run): string[] {
+  return [run.runVolume, ...run.inventory.temporaryVolumes].filter((v) => v.created).map((v) => v.hostPath);
+}
+
+/** Creates the container; defers its removal and, for a non-root worker, making its files removable. */
+async function openSession(run: Run, plan: ContainerPlan, started: () => boolean): Promise<ContainerSession> {
+  const { opts, signal, cleanup } = run;
+  const session = await ContainerSession.create(run.docker, plan, run.logger);
+  // Files written as root by the container must be removable by a non-root worker.
+  cleanup.defer(async () => {
+    const dirs = ownTemporaryDirs(run);
+    if (!started() || !(await Promise.all(dirs.map(hasForeignFiles))).some(Boolean)) return;
+    await makeRemovable(run.docker, opts.permissionsHelperImage ?? opts.image, dirs, run.labels).catch(
+      (e: unknown) => run.logger.warn('could not make the temporary volumes removable', { error: String(e) }),
+    );
+  });
+  cleanup.defer(() => {
+    session.closeWith({ remove: opts.removeContainer, kill: signal.aborted });
+    return session.close();
+  });
+  run.onEvent({ type: 'created', containerId: session.id });
+  run.logger.debug('created a container', {
+    containerId: session.id,
+    image: opts.image,
+    runId: run.ctx.runId,
+  });
+  return session;
+}
+
+/** Attaches (before start), wires the streams, starts, and waits for the exit and the streams. */
+async function driveContainer(run: Run, session: ContainerSession, onStarted: () => void): Promise<Ran> {
+  const { opts, signal, cleanup, inventory } = run;
+  const attached = await session.attach();
+  const exited = session.exited();
+  const streams = await wireStreams({
+    attached,
+    exited,
+    providers: inventory.providers,
+    ctx: run.ctx,
+    toReporter: opts.reporter !== undefined,
+    signal,
+  });
+  const connectors: readonly StreamConnector[] = streams.connectors;
+  cleanup.defer(async () => {
+    await Promise.allSettled(connectors.map((c) => c.close()));
+  });
+  const onAbort = (): void => {
+    run.onEvent({ type: 'cancelled', containerId: session.id, reason: String(signal.reason) });
+    session.stop(opts.stopGraceMs);
+    for (const c of connectors) void c.close(signal.reason);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  cleanup.defer(() => signal.removeEventListener('abort', onAbort));
+  signal.throwIfAborted();
+  await session.start();
+  onStarted();
+  run.onEvent({ type: 'started', containerId: session.id });
+  for (const c of connectors) c.start();
+  const timedOut = armTimeout(run, session, exited, connectors);
+
+  const { StatusCode: exitCode } = await exited;
+  run.onEvent({ type: 'exited', containerId: session.id, exitCode });
+  const settled = await Promise.allSettled(connectors.map((c) => c.done));
+  await streams.drained();
+  signal.throwIfAborted();
+  const failures = connectorFailures(settled, inventory.providers, run.onEvent, (message, context) =>
+    run.logger.warn(message, { ...context, containerId: session.id }),
+  );
+  return { exitCode, session, stderrTail: streams.tail(), failures, timedOut: timedOut() };
+}
+
+/**
+ * Stops the container when the run's `timeoutMs` passes before it exits (the timer is cleared in
+ * cleanup). @returns whether that happened
+ */
+function armTimeout(
+  run: Run,
+  session: ContainerSession,
+  exited: Promise<unknown>,
+  connectors: readonly StreamConnector[],
+): () => boolean {
+  const limit = run.opts.timeoutMs;
+  if (limit === undefined) return () => false;
+  let hasExited = false;
+  let timedOut = false;
+  exited.then(
+    () => {
+      hasExited = true;
+    },
+    () => {},
+  );
+  const timer = setTimeout(() => {
+    if (hasExited) return;
+    timedOut = true;
+    run.logger.warn('the run timed out: stopping its container', {
+      containerId: session.id,
+      timeoutMs: limit,
+    });
+    session.stop(run.opts.stopGraceMs);
+    for (const c of connectors) void c.close(new Error(`the run timed out after ${limit} ms`));
+  }, limit);
+  run.cleanup.defer(() => clearTimeout(timer));
+  return () => timedOut;
 }
 
 export type { DockerRunEvent };

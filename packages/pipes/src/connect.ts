@@ -133,9 +133,27 @@ export class Connect extends Transform<string> implements ConnectorProvider {
    * Revives a serialized connection (sides already revived).
    * @param fields - `input` and `output`.
    * @returns The connection.
+   * @throws SpecValidationError naming `input` or `output` when a side is of the wrong kind (e.g. swapped).
    */
   static fromJSON(fields: FieldReader): Connect {
-    return new Connect(fields.instance('input', Transform), fields.instance('output', Transform));
+    const input = fields.instance('input', Transform);
+    const output = fields.instance('output', Transform);
+    if (SINK_ONLY.some((cls) => input instanceof cls))
+      fields.fail(
+        'input',
+        `a source: ${kindOf(input)} is a place bytes go to (are input and output swapped?)`,
+      );
+    if (SOURCE_ONLY.some((cls) => output instanceof cls))
+      fields.fail(
+        'output',
+        `a sink: ${kindOf(output)} is a place bytes come from (are input and output swapped?)`,
+      );
+    try {
+      return new Connect(input, output);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      return fields.fail('output', 'a NamedInputPipe (or a NamedOutputPipe or container stream as input)');
+    }
   }
 
   /**

@@ -52,7 +52,7 @@ export class HostFileSource extends Transform<StreamSource> {
 
   /** Revives from validated fields. */
   static fromJSON(fields: FieldReader): HostFileSource {
-    return new HostFileSource(fields.absolutePath('path'));
+    return new HostFileSource(fields.hostPath('path'));
   }
 }
 
@@ -92,6 +92,6 @@ export class HostFileSink extends Transform<StreamSink> {
 
   /** Revives from validated fields. */
   static fromJSON(fields: FieldReader): HostFileSink {
-    return new HostFileSink(fields.absolutePath('path'));
+    return new HostFileSink(fields.hostPath('path'));
   }
 }

@@ -4,6 +4,7 @@ import { Connect } from './connect.ts';
 import { HostFileSink, HostFileSource } from './host-file.ts';
 import { NamedInputPipe, NamedOutputPipe } from './named-pipe.ts';
 import { ProgressPipe } from './progress-pipe.ts';
+import { SlicerProgress } from './slicer-progress.ts';
 import { ContainerStdErr, ContainerStdOut, HostStdErr, HostStdOut } from './std-streams.ts';
 
 /**
@@ -22,4 +23,5 @@ export const pipesKinds: readonly TransformKind[] = Object.freeze([
   ContainerStdErr,
   HostFileSource,
   HostFileSink,
+  SlicerProgress,
 ]);

@@ -210,7 +210,7 @@ function readPipeFields(fields: FieldReader): [string, NamedPipeOptions] {
   if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
     throw new SpecValidationError(`${fields.path}.name`, "a file name without '/' or NUL", name);
   }
-  const hostPath = fields.optional('hostPath', (reader, key) => reader.absolutePath(key));
+  const hostPath = fields.optional('hostPath', (reader, key) => reader.hostPath(key));
   const containerPath = fields.optional('containerPath', (reader, key) => reader.absolutePath(key));
   const mode = fields.optional('mode', (reader, key) => reader.integer(key, 0, 0o777));
   const options: NamedPipeOptions = {};

@@ -1,4 +1,4 @@
-import { isAbsolute } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { SpecValidationError } from './errors.ts';
 import { relativePathProblem } from './paths.ts';
 
@@ -17,14 +17,17 @@ export class FieldReader {
   readonly path: string;
   readonly #fields: Readonly<Record<string, unknown>>;
   readonly #touched = new Set<string>();
+  readonly #baseDir: string | undefined;
 
   /**
    * @param fields - the transform's fields (nested transforms already revived)
    * @param path - its JSON path
+   * @param options - `baseDir`: where relative host paths are taken from (see {@link FieldReader.hostPath})
    */
-  constructor(fields: Readonly<Record<string, unknown>>, path: string) {
+  constructor(fields: Readonly<Record<string, unknown>>, path: string, options: { baseDir?: string } = {}) {
     this.#fields = fields;
     this.path = path;
+    this.#baseDir = options.baseDir;
   }
 
   /** The value of `name`, remembering that the kind knows this field. */
@@ -138,6 +141,20 @@ export class FieldReader {
     if (typeof value !== 'string' || !isAbsolute(value) || value.includes('\0'))
       this.fail(name, 'an absolute path');
     return value;
+  }
+
+  /**
+   * A path on the host: absolute, or relative to the reader's `baseDir` when it has one (a spec
+   * read from a file). Without a `baseDir` (e.g. a spec from a queue) a relative path is refused:
+   * it would be resolved against whatever directory the process happens to run in.
+   */
+  hostPath(name: string): string {
+    const value = this.#get(name);
+    if (typeof value !== 'string' || value === '' || value.includes('\0'))
+      this.fail(name, 'an absolute path');
+    if (isAbsolute(value)) return value;
+    if (this.#baseDir === undefined) this.fail(name, 'an absolute path');
+    return resolve(this.#baseDir, value);
   }
 
   /** An instance of `cls` (a revived transform); `fallback` when absent. */

@@ -61,7 +61,7 @@ export {
   type VisitedFile,
   visitTreeBeneath,
 } from './safe-fs/index.ts';
-export { MAX_SPEC_DEPTH, revive, serialize } from './serialize.ts';
+export { MAX_SPEC_DEPTH, type ReviveOptions, revive, serialize } from './serialize.ts';
 export { type ServiceMap, Services } from './services.ts';
 export { removeOrphanedTemporaryDirectory, TEMPORARY_MARKER_SUFFIX } from './temporary-marker.ts';
 export {

@@ -91,18 +91,37 @@ export function serialize(value: unknown): unknown {
   return write(value, '');
 }
 
+/** Options of {@link revive}. */
+export interface ReviveOptions {
+  /** JSON path of `json`, for error messages (e.g. `containerArgs`). @default '' */
+  path?: string;
+  /**
+   * Directory that relative host paths (fields read with `FieldReader.hostPath`) are resolved
+   * against, e.g. a spec file's folder. Without it, relative host paths are refused.
+   * @default none
+   */
+  baseDir?: string;
+}
+
 /**
  * Rebuilds the values `serialize` wrote, with transform instances from `registry`; `$ref`s become
  * the same instance as their `$id`. Every field is validated.
  *
  * @param json - parsed JSON
  * @param registry - the kinds to accept
- * @param path - JSON path of `json`, for error messages (e.g. `containerArgs`)
+ * @param options - the JSON path of `json` for error messages (a string, or `{ path }`), and the
+ * `baseDir` of relative host paths
  * @throws {@link SpecValidationError} naming the path, the expectation and what came — for an
  * unknown kind, an unknown or bad field, a dangling `$ref`, nesting deeper than
  * {@link MAX_SPEC_DEPTH}
  */
-export function revive(json: unknown, registry: TransformRegistry, path = ''): unknown {
+export function revive(
+  json: unknown,
+  registry: TransformRegistry,
+  options: string | ReviveOptions = '',
+): unknown {
+  const { path = '', baseDir } = typeof options === 'string' ? { path: options } : options;
+  const readerOptions = baseDir === undefined ? {} : { baseDir };
   const byId = new Map<number, Transform>();
   const read = (v: unknown, at: string, depth: number): unknown => {
     if (depth > MAX_SPEC_DEPTH && typeof v === 'object' && v !== null) {
@@ -150,7 +169,7 @@ export function revive(json: unknown, registry: TransformRegistry, path = ''): u
       if (key !== TRANSFORM && key !== ID) fields[key] = read(field, fieldPath(at, key), depth + 1);
     }
     let instance: Transform;
-    const reader = new FieldReader(fields, at);
+    const reader = new FieldReader(fields, at, readerOptions);
     try {
       instance = kind.fromJSON(reader);
     } catch (error) {

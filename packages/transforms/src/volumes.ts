@@ -144,7 +144,7 @@ export class BindMountVolume extends Transform<string> {
   /** Revives from validated fields. */
   static fromJSON(fields: FieldReader): BindMountVolume {
     return new BindMountVolume(
-      fields.absolutePath('hostPath'),
+      fields.hostPath('hostPath'),
       fields.absolutePath('containerPath'),
       fields.oneOf('mode', VOLUME_MODES, 'rw'),
     );
@@ -309,7 +309,7 @@ export class TemporaryVolume extends BindMountVolume {
   /** Revives from validated fields; `{"default": true}` is the placeholder. */
   static override fromJSON(fields: FieldReader): TemporaryVolume {
     if (fields.boolean('default', false)) return TemporaryVolume.default;
-    const hostDir = fields.optional('hostDir', (r, n) => r.absolutePath(n));
+    const hostDir = fields.optional('hostDir', (r, n) => r.hostPath(n));
     const dirMode = fields.optional('dirMode', (r, n) => r.integer(n, 0, 0o7777));
     return new TemporaryVolume({
       ...(hostDir !== undefined ? { hostDir } : {}),

@@ -345,3 +345,29 @@ describe('strict revival', () => {
     expect(() => revive({ containerArgs: ok }, registry)).not.toThrow();
   });
 });
+
+describe('relative host paths', () => {
+  const json = [
+    { $transform: 'BindMountVolume', hostPath: 'data', containerPath: '/mnt/data' },
+    { $transform: 'TemporaryVolume', hostDir: '../scratch' },
+  ];
+
+  it('are resolved against the baseDir given to revive, by the fields that are host paths', () => {
+    const [volume, temporary] = revive(json, registry, { baseDir: '/srv/specs' }) as [
+      BindMountVolume,
+      TemporaryVolume,
+    ];
+    expect(volume.hostPath).toBe('/srv/specs/data');
+    expect(volume.containerPath).toBe('/mnt/data');
+    expect(temporary.hostDir).toBe('/srv/scratch');
+  });
+
+  it('are refused without a baseDir (a queued spec carries absolute paths)', () => {
+    expect(() => revive(json, registry)).toThrow('[0].hostPath: expected an absolute path, got "data"');
+    expect(() =>
+      revive({ $transform: 'BindMountVolume', hostPath: '/abs', containerPath: 'rel' }, registry, {
+        baseDir: '/b',
+      }),
+    ).toThrow('containerPath: expected an absolute path, got "rel"');
+  });
+});

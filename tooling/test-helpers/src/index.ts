@@ -1,4 +1,5 @@
 export { listLabelledContainers, removeLabelledContainers, TEST_IMAGE, testDocker } from './docker.ts';
 export { hashFile, hashStream, makeTempDir, writeRandomFile } from './files.ts';
 export { assertNoLeaks, countOpenFds, type LeakCheckOptions, listFifos } from './leaks.ts';
+export { buildLargeImage, pushToRegistry, startTestRegistry, type TestRegistry } from './registry.ts';
 export { assertUnchanged, diffSnapshot, type FileSnapshot, snapshotFiles } from './snapshot.ts';
