@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { startGirderTestServerProcess } from '@girder-worker/girder-test-server';
-import { GirderClient } from '../src/index.ts';
+import { createGirderClient } from '../src/index.ts';
 
 const MiB = 1024 * 1024;
 const size = Number(process.env.BENCH_MIB ?? 1024) * MiB;
@@ -17,7 +17,7 @@ const server = await startGirderTestServerProcess();
 try {
   const file = join(dir, 'data.bin');
   execFileSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=1M', `count=${size / MiB}`], { stdio: 'ignore' });
-  const client = new GirderClient({ apiUrl: server.apiUrl, token: server.token });
+  const client = createGirderClient({ apiUrl: server.apiUrl, token: server.token });
   const uploads: number[] = [];
   let fileId = '';
   for (let i = 0; i < 2; i++) {
