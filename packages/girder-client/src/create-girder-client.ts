@@ -49,8 +49,8 @@ export interface GirderClient extends Authentication, Requester, FileDownloads, 
   /** Girder's minimum chunk size. */
   readonly minimumChunkBytes: number;
   /**
-   * How downloads travel: `http1` (a connection of their own, read into reused buffers) or
-   * `fetch` (over `https:`, or when a custom `fetch` was given).
+   * How downloads travel: `http1` (a connection of their own, `http:` or `https:`, read into
+   * reused buffers) or `fetch` (a custom `fetch` was given).
    */
   readonly downloadTransport: 'http1' | 'fetch';
   /** Users: `me`, `get`. */

@@ -43,9 +43,9 @@ describe('createGirderClient', () => {
     expect(client.minimumChunkBytes).toBe(MIN_CHUNK);
   });
 
-  it('chooses how downloads travel once: its own HTTP/1.1 connection for http, else fetch', () => {
+  it('chooses how downloads travel once: its own HTTP/1.1 connection for http and https, else the given fetch', () => {
     expect(createGirderClient({ apiUrl: 'http://127.0.0.1:1/api/v1' }).downloadTransport).toBe('http1');
-    expect(createGirderClient({ apiUrl: 'https://127.0.0.1:1/api/v1' }).downloadTransport).toBe('fetch');
+    expect(createGirderClient({ apiUrl: 'https://127.0.0.1:1/api/v1' }).downloadTransport).toBe('http1');
     expect(createGirderClient({ apiUrl: 'https://127.0.0.1:1/api/v1', fetch }).downloadTransport).toBe(
       'fetch',
     );

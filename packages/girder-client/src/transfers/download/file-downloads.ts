@@ -29,9 +29,9 @@ export interface FileDownloads {
   /**
    * Streams a file's bytes, never buffered whole. When the connection drops or ends early it asks
    * again with `Range: bytes=<last byte received + 1>-` (up to `maxResumes` times, with backoff)
-   * and carries on. Over plain `http:` with the default fetch, the body is read on its own
-   * HTTP/1.1 connection into reused buffers (each chunk handed out is a copy of its own); over
-   * `https:`, after a redirect, or with a custom `fetch`, it goes through fetch.
+   * and carries on. With the default fetch, over `http:` and `https:` alike, the body is read on
+   * its own HTTP/1.1 connection into reused buffers (each chunk handed out is a copy of its own);
+   * after a redirect, or with a custom `fetch`, it goes through fetch.
    * @param fileId - the file's id
    * @param options - `offset`, `endByte`, `maxResumes`, `signal`
    * @returns a Readable of the bytes; failures arrive on it as {@link GirderHttpError} (Girder

@@ -41,9 +41,9 @@ export interface DownloadTransport {
 }
 
 /**
- * Chooses, once per client, how its downloads travel: over `http:` with the default fetch, on an
- * HTTP/1.1 connection of their own read into reused buffers (falling back to fetch for a redirect
- * or a chunked answer); over `https:` or with a custom `fetch`, through fetch.
+ * Chooses, once per client, how its downloads travel: over `http:` and `https:` with the default
+ * fetch, on an HTTP/1.1 connection of their own read into reused buffers (falling back to fetch
+ * for a redirect or a chunked answer); with a custom `fetch`, through it.
  * @param settings - the client's settings
  * @param parts - what each transport needs
  * @returns the client's download transport
@@ -54,6 +54,6 @@ export function chooseDownloadTransport(
 ): DownloadTransport {
   const viaFetch = createFetchTransport(parts);
   const protocol = new URL(settings.apiUrl).protocol;
-  if (settings.fetch !== undefined || protocol !== 'http:') return viaFetch;
+  if (settings.fetch !== undefined || (protocol !== 'http:' && protocol !== 'https:')) return viaFetch;
   return createHttp1Transport({ ...parts, fallback: viaFetch });
 }
