@@ -108,6 +108,160 @@ function isOffsetMismatch(error: unknown): boolean {
   );
 }
 
+/** What an upload uses from its client. */
+interface UploadContext {
+  http: Requester;
+  settings: ClientSettings;
+}
+
+/**
+ * After a failed chunk: waits (backoff), then asks Girder how many bytes it kept
+ * (`GET /file/offset`; an interrupted chunk's bytes stay). The next chunk starts there and is
+ * a full chunk again, so a resumed chunk is never below Girder's minimum.
+ */
+async function resumeOffset(
+  { http, settings }: UploadContext,
+  uploadId: string,
+  sent: number,
+  attempt: number,
+  error: unknown,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  settings.logger.warn('an upload chunk failed; resuming from the offset Girder reports', {
+    uploadId,
+    offset: sent,
+    attempt,
+    error: error instanceof Error ? error.message : String(error),
+  });
+  await delay(backoffMs(attempt, settings.retry), signal);
+  const { offset } = await http.get<{ offset: number }>('file/offset', {
+    searchParams: { uploadId },
+    ...(signal ? { signal } : {}),
+  });
+  if (offset < sent) throw error;
+  return offset;
+}
+
+/** Sends the chunks of an upload Girder opened, resuming failed ones; returns the finished file. */
+async function sendChunks(
+  context: UploadContext,
+  uploadId: string,
+  target: UploadTarget,
+  size: number,
+  chunks: ChunkSource,
+): Promise<GirderFile> {
+  const { http, settings } = context;
+  const { signal } = target;
+  const chunkBytes = target.chunkBytes ?? settings.chunkBytes;
+  let doc: Upload | GirderFile | undefined;
+  let offset = 0;
+  let failures = 0;
+  while (offset < size) {
+    const length = Math.min(chunkBytes, size - offset);
+    const data = await chunks.read(offset, length);
+    if (data.length < length) throw new IncorrectUploadLengthError(target.name, size, offset + data.length);
+    if (offset + length === size && (await chunks.hasMore()))
+      throw new IncorrectUploadLengthError(target.name, size, size + 1);
+    try {
+      doc = await http.request<Upload | GirderFile>('POST', 'file/chunk', {
+        searchParams: { uploadId, offset },
+        body: data,
+        headers: { 'Content-Type': 'application/octet-stream' },
+        retry: false,
+        ...(signal ? { signal } : {}),
+      });
+      offset = doc._modelType === 'file' ? size : (doc as Upload).received;
+      failures = 0;
+    } catch (error) {
+      if (
+        signal?.aborted ||
+        ++failures > settings.retry.limit ||
+        !(isRetryable(error) || isOffsetMismatch(error))
+      )
+        throw error;
+      offset = await resumeOffset(context, uploadId, offset, failures, error, signal);
+    }
+    target.onProgress?.({ bytes: offset, total: size });
+  }
+  if (doc?._modelType !== 'file') throw new Error(`Girder did not finish the upload of "${target.name}"`);
+  return doc as GirderFile;
+}
+
+/** Opens the upload (`POST file`), sends the chunks, and cancels the upload if they fail. */
+async function upload(
+  context: UploadContext,
+  target: UploadTarget,
+  size: number,
+  chunks: ChunkSource,
+): Promise<GirderFile> {
+  const { http, settings } = context;
+  const { signal } = target;
+  // A stream that has bytes beyond `size` is refused before Girder finalizes anything.
+  if (size === 0 && (await chunks.hasMore())) throw new IncorrectUploadLengthError(target.name, 0, 1);
+  const created = await http.post<Upload | GirderFile>('file', {
+    searchParams: {
+      parentType: target.parentType,
+      parentId: target.parentId,
+      name: target.name,
+      size,
+      mimeType: target.mimeType ?? 'application/octet-stream',
+    },
+    ...(signal ? { signal } : {}),
+  });
+  if (created._modelType === 'file') return created as GirderFile;
+  try {
+    const file = await sendChunks(context, created._id, target, size, chunks);
+    settings.logger.debug('uploaded a file to Girder', { name: target.name, size, fileId: file._id });
+    return file;
+  } catch (error) {
+    await http.delete(`file/upload/${encodeURIComponent(created._id)}`).catch((cleanup: unknown) => {
+      settings.logger.warn('could not cancel a failed Girder upload', {
+        uploadId: created._id,
+        error: cleanup instanceof Error ? cleanup.message : String(cleanup),
+      });
+    });
+    throw signal?.aborted ? signal.reason : error;
+  }
+}
+
+/** A Readable of unknown size, spooled to a temporary file first (removed whatever happens). */
+async function uploadSpooled(
+  context: UploadContext,
+  target: UploadTarget,
+  source: Readable,
+): Promise<GirderFile> {
+  const spoolDir = await mkdtemp(join(tmpdir(), 'girder-upload-'));
+  try {
+    const spool = join(spoolDir, 'spool');
+    await pipeline(source, createWriteStream(spool), target.signal ? { signal: target.signal } : {});
+    return await uploadFile(context, target, spool);
+  } catch (error) {
+    throw target.signal?.aborted ? target.signal.reason : error;
+  } finally {
+    await rm(spoolDir, { recursive: true, force: true });
+  }
+}
+
+async function uploadFile(
+  context: UploadContext,
+  target: UploadTarget,
+  source: UploadSource,
+): Promise<GirderFile> {
+  try {
+    checkTarget(target, source, context.settings.minimumChunkBytes);
+  } catch (error) {
+    if (source instanceof Readable) source.destroy();
+    throw error;
+  }
+  if (source instanceof Readable && target.size === undefined) return uploadSpooled(context, target, source);
+  const { size, chunks } = await openSource(target, source);
+  try {
+    return await upload(context, target, size, chunks);
+  } finally {
+    await chunks.close();
+  }
+}
+
 /**
  * Girder's chunked upload protocol over the client's requester.
  * @param http - the requester
@@ -115,127 +269,6 @@ function isOffsetMismatch(error: unknown): boolean {
  * @returns `uploadFile`
  */
 export function createChunkedUpload(http: Requester, settings: ClientSettings): UploadFile {
-  const { logger } = settings;
-
-  /**
-   * After a failed chunk: waits (backoff), then asks Girder how many bytes it kept
-   * (`GET /file/offset`; an interrupted chunk's bytes stay). The next chunk starts there and is
-   * a full chunk again, so a resumed chunk is never below Girder's minimum.
-   */
-  const resumeOffset = async (
-    uploadId: string,
-    sent: number,
-    attempt: number,
-    error: unknown,
-    signal: AbortSignal | undefined,
-  ): Promise<number> => {
-    logger.warn('an upload chunk failed; resuming from the offset Girder reports', {
-      uploadId,
-      offset: sent,
-      attempt,
-      error: error instanceof Error ? error.message : String(error),
-    });
-    await delay(backoffMs(attempt, settings.retry), signal);
-    const { offset } = await http.get<{ offset: number }>('file/offset', {
-      searchParams: { uploadId },
-      ...(signal ? { signal } : {}),
-    });
-    if (offset < sent) throw error;
-    return offset;
-  };
-
-  const sendChunks = async (uploadId: string, target: UploadTarget, size: number, chunks: ChunkSource) => {
-    const { signal } = target;
-    const chunkBytes = target.chunkBytes ?? settings.chunkBytes;
-    let doc: Upload | GirderFile | undefined;
-    let offset = 0;
-    let failures = 0;
-    while (offset < size) {
-      const length = Math.min(chunkBytes, size - offset);
-      const data = await chunks.read(offset, length);
-      if (data.length < length) throw new IncorrectUploadLengthError(target.name, size, offset + data.length);
-      if (offset + length === size && (await chunks.hasMore()))
-        throw new IncorrectUploadLengthError(target.name, size, size + 1);
-      try {
-        doc = await http.request<Upload | GirderFile>('POST', 'file/chunk', {
-          searchParams: { uploadId, offset },
-          body: data,
-          headers: { 'Content-Type': 'application/octet-stream' },
-          retry: false,
-          ...(signal ? { signal } : {}),
-        });
-        offset = doc._modelType === 'file' ? size : (doc as Upload).received;
-        failures = 0;
-      } catch (error) {
-        if (
-          signal?.aborted ||
-          ++failures > settings.retry.limit ||
-          !(isRetryable(error) || isOffsetMismatch(error))
-        )
-          throw error;
-        offset = await resumeOffset(uploadId, offset, failures, error, signal);
-      }
-      target.onProgress?.({ bytes: offset, total: size });
-    }
-    if (doc?._modelType !== 'file') throw new Error(`Girder did not finish the upload of "${target.name}"`);
-    return doc as GirderFile;
-  };
-
-  const upload = async (target: UploadTarget, size: number, chunks: ChunkSource): Promise<GirderFile> => {
-    const { signal } = target;
-    // A stream that has bytes beyond `size` is refused before Girder finalizes anything.
-    if (size === 0 && (await chunks.hasMore())) throw new IncorrectUploadLengthError(target.name, 0, 1);
-    const created = await http.post<Upload | GirderFile>('file', {
-      searchParams: {
-        parentType: target.parentType,
-        parentId: target.parentId,
-        name: target.name,
-        size,
-        mimeType: target.mimeType ?? 'application/octet-stream',
-      },
-      ...(signal ? { signal } : {}),
-    });
-    if (created._modelType === 'file') return created as GirderFile;
-    try {
-      const file = await sendChunks(created._id, target, size, chunks);
-      logger.debug('uploaded a file to Girder', { name: target.name, size, fileId: file._id });
-      return file;
-    } catch (error) {
-      await http.delete(`file/upload/${encodeURIComponent(created._id)}`).catch((cleanup: unknown) => {
-        logger.warn('could not cancel a failed Girder upload', {
-          uploadId: created._id,
-          error: cleanup instanceof Error ? cleanup.message : String(cleanup),
-        });
-      });
-      throw signal?.aborted ? signal.reason : error;
-    }
-  };
-
-  const uploadFile: UploadFile = async (target, source) => {
-    try {
-      checkTarget(target, source, settings.minimumChunkBytes);
-    } catch (error) {
-      if (source instanceof Readable) source.destroy();
-      throw error;
-    }
-    if (source instanceof Readable && target.size === undefined) {
-      const spoolDir = await mkdtemp(join(tmpdir(), 'girder-upload-'));
-      try {
-        const spool = join(spoolDir, 'spool');
-        await pipeline(source, createWriteStream(spool), target.signal ? { signal: target.signal } : {});
-        return await uploadFile(target, spool);
-      } catch (error) {
-        throw target.signal?.aborted ? target.signal.reason : error;
-      } finally {
-        await rm(spoolDir, { recursive: true, force: true });
-      }
-    }
-    const { size, chunks } = await openSource(target, source);
-    try {
-      return await upload(target, size, chunks);
-    } finally {
-      await chunks.close();
-    }
-  };
-  return uploadFile;
+  const context: UploadContext = { http, settings };
+  return (target, source) => uploadFile(context, target, source);
 }
