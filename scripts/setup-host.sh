@@ -56,6 +56,8 @@ fi
 
 # --- System packages: Docker engine, Redis, busybox for the test image, tools the tests use
 apt_install docker.io redis-server busybox-static xz-utils ca-certificates
+# stunnel4: the TLS terminator of the girder-client https bench
+apt_install stunnel4
 
 # --- Docker engine ---------------------------------------------------------------------
 if ! docker info >/dev/null 2>&1; then
