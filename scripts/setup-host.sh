@@ -58,6 +58,8 @@ fi
 # pull tests (docker-registry, started per test run on a loopback port with htpasswd from
 # apache2-utils; never as a service), tools the tests use
 apt_install docker.io redis-server busybox-static xz-utils ca-certificates docker-registry apache2-utils
+# stunnel4: the TLS terminator of the girder-client https bench
+apt_install stunnel4
 
 # --- Docker engine ---------------------------------------------------------------------
 if ! docker info >/dev/null 2>&1; then

@@ -1,12 +1,16 @@
-// Streamed download against curl from the same test server, and chunked upload throughput.
-// Rerun: pnpm --filter @girder-worker/girder-client bench   (BENCH_MIB sets the size, default 1024)
+// Streamed download against curl from the same test server, over http and over https through a
+// TLS terminator (stunnel4), and chunked upload throughput.
+// Rerun: pnpm --filter @girder-worker/girder-client bench   (BENCH_MIB sets the size, default 1024;
+// BENCH_ROUNDS the interleaved rounds, default 5)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { startGirderTestServerProcess } from '@girder-worker/girder-test-server';
-import { GirderClient } from '../src/index.ts';
+import { createGirderClient } from '../src/index.ts';
+import { startStunnel } from './tls-terminator.ts';
 
 const MiB = 1024 * 1024;
 const size = Number(process.env.BENCH_MIB ?? 1024) * MiB;
@@ -14,10 +18,11 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const dir = await mkdtemp(join(tmpdir(), 'gw-client-bench-'));
 // The server runs in its own process, as a real Girder would: client and server do not share a loop.
 const server = await startGirderTestServerProcess();
+const tls = await startStunnel(dir, Number(new URL(server.apiUrl).port));
 try {
   const file = join(dir, 'data.bin');
   execFileSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=1M', `count=${size / MiB}`], { stdio: 'ignore' });
-  const client = new GirderClient({ apiUrl: server.apiUrl, token: server.token });
+  const client = createGirderClient({ apiUrl: server.apiUrl, token: server.token });
   const uploads: number[] = [];
   let fileId = '';
   for (let i = 0; i < 2; i++) {
@@ -29,18 +34,30 @@ try {
     uploads.push(performance.now() - start);
     fileId = uploaded._id;
   }
+  const apiPath = new URL(server.apiUrl).pathname;
   const url = `${server.apiUrl}/file/${fileId}/download`;
-  const timed = async (run: () => Promise<void>): Promise<number> => {
-    const start = performance.now();
-    await run();
-    return performance.now() - start;
+  const count = (bytes: number) => {
+    if (bytes !== size) throw new Error(`downloaded ${bytes} bytes of ${size}`);
   };
   // Each stream is consumed in-process and its bytes counted (what a caller does with them next).
   const drain = async (stream: Readable): Promise<void> => {
     let bytes = 0;
     for await (const chunk of stream) bytes += (chunk as Buffer).length;
-    if (bytes !== size) throw new Error(`downloaded ${bytes} bytes of ${size}`);
+    count(bytes);
   };
+  const curl = (target: string, extra: string[] = []) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn('curl', [
+        '-sf',
+        ...extra,
+        '-o',
+        '/dev/null',
+        '-H',
+        `Girder-Token: ${server.token}`,
+        target,
+      ]);
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`curl exited ${code}`))));
+    });
   const cases: Record<string, () => Promise<void>> = {
     client: () => drain(client.downloadFile(fileId)),
     // What curl -o does: the bytes written to a path (here /dev/null), chunk by chunk.
@@ -49,46 +66,90 @@ try {
     chunks: async () => {
       let bytes = 0;
       for await (const chunk of client.downloadFileChunks(fileId)) bytes += chunk.byteLength;
-      if (bytes !== size) throw new Error(`downloaded ${bytes} bytes of ${size}`);
+      count(bytes);
     },
     fetch: async () => {
       const response = await fetch(url, { headers: { 'Girder-Token': server.token } });
       await drain(Readable.fromWeb(response.body as never));
     },
-    curl: () =>
-      new Promise<void>((resolve, reject) => {
-        const child = spawn('curl', ['-sf', '-o', '/dev/null', '-H', `Girder-Token: ${server.token}`, url]);
-        child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`curl exited ${code}`))));
-      }),
+    curl: () => curl(url),
   };
+  if (tls) {
+    // The terminator's certificate is trusted the way a deployment would add its CA.
+    setDefaultCACertificates([...getCACertificates('default'), tls.cert]);
+    const httpsApi = `https://127.0.0.1:${tls.port}${apiPath}`;
+    const https = createGirderClient({ apiUrl: httpsApi, token: server.token });
+    // The client as it was before: every https download through fetch.
+    const viaFetch = createGirderClient({ apiUrl: httpsApi, token: server.token, fetch });
+    Object.assign(cases, {
+      httpsToPath: () => https.downloadFileToPath(fileId, '/dev/null'),
+      httpsChunks: async () => {
+        let bytes = 0;
+        for await (const chunk of https.downloadFileChunks(fileId)) bytes += chunk.byteLength;
+        count(bytes);
+      },
+      httpsClient: () => drain(https.downloadFile(fileId)),
+      httpsViaFetch: () => viaFetch.downloadFileToPath(fileId, '/dev/null'),
+      httpsCurl: () => curl(`${httpsApi}/file/${fileId}/download`, ['--cacert', tls.certPath]),
+    });
+  }
+  // Interleaved: every round runs every case once, so a load spike hits all of them alike.
   const times: Record<string, number[]> = {};
   for (let i = 0; i < rounds; i++) {
     for (const [name, run] of Object.entries(cases)) {
+      const start = performance.now();
+      await run();
       const list = times[name] ?? [];
-      list.push(await timed(run));
+      list.push(performance.now() - start);
       times[name] = list;
     }
   }
   const best = (name: string) => Math.min(...(times[name] ?? [Number.NaN]));
   const mibs = (ms: number) => (size / MiB / (ms / 1000)).toFixed(0);
+  // Per-round ratios (reference time / our time in the same round), sorted: min, median, max.
+  const ratios = (name: string, reference: string) => {
+    const ours = times[name] ?? [];
+    const list = ours.map((ms, i) => (times[reference]?.[i] ?? Number.NaN) / ms).sort((a, b) => a - b);
+    const median = list[Math.floor(list.length / 2)] ?? Number.NaN;
+    return `${median.toFixed(2)} (rounds ${list.map((r) => r.toFixed(2)).join(' ')})`;
+  };
   const n = size / MiB;
-  console.log('| benchmark | girder-client | reference | ratio (target) |\n| --- | --- | --- | --- |');
+  const row = (label: string, name: string, reference: string, refLabel: string, target = '') =>
+    console.log(
+      `| ${label} | ${mibs(best(name))} MiB/s | ${refLabel} ${mibs(best(reference))} MiB/s | ${ratios(name, reference)}${target} |`,
+    );
   console.log(
-    `| streamed download ${n} MiB, consumed (best of ${rounds}) | ${mibs(best('client'))} MiB/s | curl -o /dev/null ${mibs(best('curl'))} MiB/s | ${(best('curl') / best('client')).toFixed(2)} (≥ 0.9) |`,
+    `${n} MiB, ${rounds} interleaved rounds; MiB/s are the best round, ratios the median and each round's\n`,
   );
   console.log(
-    `| downloadFileToPath ${n} MiB to /dev/null (best of ${rounds}) | ${mibs(best('toPath'))} MiB/s | curl -o /dev/null ${mibs(best('curl'))} MiB/s | ${(best('curl') / best('toPath')).toFixed(2)} (≥ 0.9) |`,
+    '| benchmark | girder-client | reference | ratio, median (rounds) |\n| --- | --- | --- | --- |',
   );
+  row('streamed download, consumed as a Readable', 'client', 'curl', 'curl -o /dev/null');
+  row('downloadFileToPath to /dev/null', 'toPath', 'curl', 'curl -o /dev/null', ' (≥ 0.9)');
+  row('downloadFileChunks, lent chunks counted', 'chunks', 'curl', 'curl -o /dev/null');
+  row("downloadFile against Node's bare fetch + Readable.fromWeb", 'client', 'fetch', 'fetch');
+  if (tls) {
+    const ref = 'curl --cacert via stunnel';
+    row('https (stunnel): downloadFileToPath to /dev/null', 'httpsToPath', 'httpsCurl', ref, ' (≥ 0.9)');
+    row(
+      'https (stunnel): downloadFileChunks, lent chunks counted',
+      'httpsChunks',
+      'httpsCurl',
+      ref,
+      ' (≥ 0.9)',
+    );
+    row('https (stunnel): downloadFile consumed as a Readable', 'httpsClient', 'httpsCurl', ref);
+    row('https (stunnel): downloadFileToPath through fetch (before)', 'httpsViaFetch', 'httpsCurl', ref);
+  } else {
+    console.log(
+      '| https rows | skipped: stunnel4 is not installed (bash scripts/setup-host.sh installs it) | | |',
+    );
+  }
   console.log(
-    `| downloadFileChunks ${n} MiB, lent chunks counted (best of ${rounds}) | ${mibs(best('chunks'))} MiB/s | curl -o /dev/null ${mibs(best('curl'))} MiB/s | ${(best('curl') / best('chunks')).toFixed(2)} |`,
-  );
-  console.log(
-    `| downloadFile against Node's bare fetch + Readable.fromWeb | ${mibs(best('client'))} MiB/s | fetch ${mibs(best('fetch'))} MiB/s | ${(best('fetch') / best('client')).toFixed(2)} |`,
-  );
-  console.log(
-    `| chunked upload ${n} MiB from a path (64 MiB chunks, best of ${uploads.length}) | ${mibs(Math.min(...uploads))} MiB/s | | |`,
+    `| chunked upload from a path (64 MiB chunks, best of ${uploads.length}) | ${mibs(Math.min(...uploads))} MiB/s | | |`,
   );
 } finally {
+  await tls?.close();
   await server.close();
   await rm(dir, { recursive: true, force: true });
 }

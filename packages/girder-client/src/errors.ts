@@ -1,4 +1,4 @@
-import { redactUrl, safeCause } from './redact.ts';
+import { urlRedactor } from './redact.ts';
 
 /** Base class of this package's errors: a literal `name` and a stable `code`. */
 export class GirderClientError extends Error {
@@ -29,7 +29,9 @@ export interface GirderErrorBody {
 /**
  * Girder answered with a non-2xx status. Carries the status, method, URL (secrets redacted) and
  * Girder's `message`, `type` and `field`. The `cause` is a redacted copy of ky's error (never the
- * request itself, whose headers hold the token).
+ * request itself, whose headers hold the token). The client masks every secret it knows (token,
+ * API key, password, Basic credentials) in all of these, also when Girder or a proxy echoes the
+ * request in its answer.
  */
 export class GirderHttpError extends GirderClientError {
   override name = 'GirderHttpError' as const;
@@ -60,12 +62,12 @@ export class GirderHttpError extends GirderClientError {
     body: GirderErrorBody | undefined,
     options?: ErrorOptions,
   ) {
-    const safeUrl = redactUrl(url);
+    const safeUrl = urlRedactor.url(url);
     const detail = body?.message ? `: ${body.message}` : '';
     super(
       'GIRDER_HTTP_ERROR',
       `Girder answered ${status} to ${method} ${safeUrl}${detail}`,
-      options && 'cause' in options ? { cause: safeCause(options.cause) } : undefined,
+      options && 'cause' in options ? { cause: urlRedactor.error(options.cause) } : undefined,
     );
     this.status = status;
     this.method = method;
@@ -90,8 +92,8 @@ export class GirderNetworkError extends GirderClientError {
    * @param options - `hint`: what to do, appended to the message
    */
   constructor(method: string, url: string, cause: unknown, options: { hint?: string } = {}) {
-    const safeUrl = redactUrl(url);
-    const safe = safeCause(cause);
+    const safeUrl = urlRedactor.url(url);
+    const safe = urlRedactor.error(cause);
     const code = (safe.cause as { code?: unknown } | undefined)?.code;
     const reason = `${safe.message}${typeof code === 'string' ? ` (${code})` : ''}`;
     const hint = options.hint ?? 'check that Girder is up and reachable, then retry';

@@ -1,8 +1,15 @@
+/** Query parameters whose values are secrets wherever they appear. */
 const SECRET_PARAMS = new Set(['token', 'key', 'girderToken', 'password']);
+/** Shown in place of a secret. */
+const MASK = '***';
+/** Secrets shorter than this are not masked (they would mask ordinary text). */
+const MIN_SECRET_LENGTH = 4;
 
 /**
  * A URL safe to show: secret query parameters (`token`, `key`, …) are replaced by `***` and
  * credentials removed.
+ * @param url - any URL (an unparsable one has its `token=`/`key=`/`password=` values masked)
+ * @returns the URL as text, without secrets
  */
 export function redactUrl(url: string | URL): string {
   try {
@@ -10,36 +17,72 @@ export function redactUrl(url: string | URL): string {
     parsed.username = '';
     parsed.password = '';
     for (const name of [...parsed.searchParams.keys()]) {
-      if (SECRET_PARAMS.has(name)) parsed.searchParams.set(name, '***');
+      if (SECRET_PARAMS.has(name)) parsed.searchParams.set(name, MASK);
     }
     return parsed.toString();
   } catch {
-    return String(url).replace(/([?&](?:token|key|password)=)[^&]*/gi, '$1***');
+    return String(url).replace(/([?&](?:token|key|password)=)[^&]*/gi, `$1${MASK}`);
   }
 }
 
-/** Every http(s) URL inside a text, redacted with {@link redactUrl}. */
-export function redactText(text: string): string {
-  return text.replace(/https?:\/\/[^\s'"<>]+/g, (url) => redactUrl(url));
+/**
+ * Keeps secrets out of what the client stores or logs: URLs lose their secret parameters
+ * ({@link redactUrl}) and every secret the client knows is masked wherever it appears, in the
+ * spellings a server might echo it (as sent, URL-encoded, form-encoded, JSON-escaped).
+ */
+export interface Redactor {
+  /** Any text (a message, an echoed body) with URLs redacted and known secrets masked. */
+  text(text: string): string;
+  /** A URL with secret parameters and known secrets masked. */
+  url(url: string | URL): string;
+  /**
+   * A copy of an error safe to keep as a `cause`: name, `code`, message and stack redacted, and
+   * the same for its own causes (three levels deep). The original is dropped, since ky's errors
+   * hold the request, whose headers carry the `Girder-Token`.
+   */
+  error(error: unknown): Error;
+}
+
+function spellings(secret: string): string[] {
+  const forms = new Set([
+    secret,
+    encodeURIComponent(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+    JSON.stringify(secret).slice(1, -1),
+  ]);
+  return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH);
 }
 
 /**
- * A copy of an error that is safe to keep as a `cause`: name, `code` and message (URLs
- * redacted), and the same for its own causes (three levels deep). The original is dropped
- * because ky's errors hold the request, whose headers carry the `Girder-Token`.
- * @param error - anything thrown
- * @returns a plain Error without request, response or options
+ * The redaction helper of the client.
+ * @param secrets - the secrets to mask, read at each call (they change after a login)
+ * @returns a {@link Redactor}
  */
-export function safeCause(error: unknown, depth = 0): Error {
-  if (!(error instanceof Error)) return new Error(redactText(String(error)));
-  const inner = (error as { cause?: unknown }).cause;
-  const copy = new Error(
-    redactText(error.message),
-    inner !== undefined && depth < 3 ? { cause: safeCause(inner, depth + 1) } : undefined,
-  );
-  copy.name = error.name;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code });
-  copy.stack = redactText(error.stack ?? '');
-  return copy;
+export function createRedactor(secrets: () => Iterable<string> = () => []): Redactor {
+  const mask = (text: string): string => {
+    let masked = text;
+    // Longest first, so that a secret containing another is masked whole.
+    const forms = [...secrets()].flatMap(spellings).sort((a, b) => b.length - a.length);
+    for (const form of forms) masked = masked.replaceAll(form, MASK);
+    return masked;
+  };
+  const text = (value: string): string =>
+    mask(value).replace(/https?:\/\/[^\s'"<>]+/g, (url) => redactUrl(url));
+  const error = (value: unknown, depth = 0): Error => {
+    if (!(value instanceof Error)) return new Error(text(String(value)));
+    const inner = (value as { cause?: unknown }).cause;
+    const copy = new Error(
+      text(value.message),
+      inner !== undefined && depth < 3 ? { cause: error(inner, depth + 1) } : undefined,
+    );
+    copy.name = value.name;
+    const code = (value as { code?: unknown }).code;
+    if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code });
+    copy.stack = text(value.stack ?? '');
+    return copy;
+  };
+  return { text, url: (url) => mask(redactUrl(url)), error: (value) => error(value) };
 }
+
+/** The redactor that knows no secrets: URL parameters only (used by the error classes). */
+export const urlRedactor: Redactor = createRedactor();

@@ -30,5 +30,7 @@ describe('1 GiB', () => {
     }
     // The server shares this process; the whole file would be 1024 MiB.
     expect((peak - before) / MiB).toBeLessThan(150);
-  });
+    // 2 GiB through loopback: on a shared machine under load this took over a minute (a bound on
+    // time here would test the machine, not the client).
+  }, 600_000);
 });

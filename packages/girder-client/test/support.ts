@@ -1,7 +1,12 @@
 import { type GirderTestServer, startGirderTestServer } from '@girder-worker/girder-test-server';
 import { assertNoLeaks } from '@girder-worker/test-helpers';
 import { afterEach, beforeEach } from 'vitest';
-import { GirderClient, type GirderClientOptions, type Logger } from '../src/index.ts';
+import {
+  createGirderClient,
+  type GirderClient,
+  type GirderClientOptions,
+  type Logger,
+} from '../src/index.ts';
 
 /** The minimum chunk size both the test server and the clients use (Girder's is 5 MiB). */
 export const MIN_CHUNK: number = 64 * 1024;
@@ -25,7 +30,7 @@ export function adminClient(
   server: GirderTestServer,
   extra: Partial<GirderClientOptions> = {},
 ): GirderClient {
-  return new GirderClient({
+  return createGirderClient({
     apiUrl: server.apiUrl,
     token: server.admin.token,
     minimumChunkBytes: MIN_CHUNK,

@@ -1,9 +1,18 @@
-import { connect, type Socket } from 'node:net';
+import { isIP, type Socket, connect as tcpConnect } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 
 /** Size of each of the two receive slabs. */
 const SLAB_BYTES = 1 << 20;
 /** A slab with less free room than this is full: the kernel hands over up to 64 KiB a read. */
 const MIN_ROOM = 64 * 1024;
+/**
+ * Room past the end of each slab, where reads land after the connection was paused: over TLS,
+ * Node hands over every record it already decrypted (up to one socket read, 64 KiB, and a partial
+ * record) even after a pause.
+ */
+const SPARE_BYTES = 256 * 1024;
+/** Over TLS a record holds at most 16 KiB: a pause must leave at least this much spare room. */
+const RECORD_BYTES = 16 * 1024;
 /** The reader is woken at once when this much is waiting, else at the end of the loop's turn. */
 const WAKE_BYTES = 512 * 1024;
 /** The status line and headers must fit in this many bytes. */
@@ -43,17 +52,21 @@ export interface Http1GetOptions {
 }
 
 /**
- * One HTTP/1.1 GET over a plain TCP connection, read with `onread` into two reused 1 MiB slabs:
- * the kernel copies each packet once, into memory that stays warm, and nothing is allocated per
- * chunk. {@link Http1Response.read} lends views of the slabs; a view is valid until the next
+ * One HTTP/1.1 GET over a TCP connection (`http:`) or a TLS one (`https:`, checked against the
+ * default certificate authorities), read with `onread` into two reused 1 MiB slabs: the kernel
+ * (or OpenSSL) copies each packet once, into memory that stays warm, and nothing is allocated
+ * per chunk. {@link Http1Response.read} lends views of the slabs; a view is valid until the next
  * `read()` (the connection keeps filling the other slab meanwhile). Bodies framed by
  * `Content-Length`, or by the end of the connection, are supported; anything else rejects with
  * {@link Http1Unsupported} so the caller can fall back to fetch.
  */
 export class Http1Response {
   readonly #socket: Socket;
-  /** Each slab has MIN_ROOM spare bytes past SLAB_BYTES: where the read after a pause lands. */
-  readonly #slabs = [Buffer.allocUnsafe(SLAB_BYTES + MIN_ROOM), Buffer.allocUnsafe(SLAB_BYTES + MIN_ROOM)];
+  /** Each slab has SPARE_BYTES past SLAB_BYTES: where the reads after a pause land. */
+  readonly #slabs = [
+    Buffer.allocUnsafe(SLAB_BYTES + SPARE_BYTES),
+    Buffer.allocUnsafe(SLAB_BYTES + SPARE_BYTES),
+  ];
   /** The slab the connection writes into, and how far it has written. */
   #fill = 0;
   #fillEnd = 0;
@@ -81,7 +94,7 @@ export class Http1Response {
 
   /**
    * Connects and sends the request; prefer {@link http1Get}.
-   * @param url - an `http:` URL
+   * @param url - an `http:` or `https:` URL
    * @param options - headers, signal, timeout
    */
   constructor(url: URL, options: Http1GetOptions) {
@@ -94,21 +107,17 @@ export class Http1Response {
     }
     this.#headReady.promise.catch(() => {});
     this.#signal = options.signal;
-    this.#socket = connect({
-      host: url.hostname.replace(/^\[|\]$/g, ''),
-      port: Number(url.port || 80),
-      noDelay: true,
-      onread: {
-        // Node asks for the next read's buffer right after each callback, so the fill position
-        // only ever moves inside the callback.
-        buffer: () =>
-          (this.#slabs[this.#fill] as Buffer).subarray(
-            this.#fillEnd,
-            this.#stalled ? this.#fillEnd + MIN_ROOM : SLAB_BYTES,
-          ),
-        callback: (bytes: number) => this.#received(bytes),
-      },
-    });
+    const onread = {
+      // Node asks for the next read's buffer right after each callback, so the fill position
+      // only ever moves inside the callback.
+      buffer: () =>
+        (this.#slabs[this.#fill] as Buffer).subarray(
+          this.#fillEnd,
+          this.#stalled ? SLAB_BYTES + SPARE_BYTES : SLAB_BYTES,
+        ),
+      callback: (bytes: number) => this.#received(bytes),
+    };
+    this.#socket = connectTo(url, onread);
     this.#socket.on('error', (error) => {
       if (!this.#ended) this.#fail(new Http1ConnectionError(error.message, { cause: error }));
     });
@@ -202,6 +211,11 @@ export class Http1Response {
       if (!this.#parseHead(start)) return !this.#failed;
     } else if (this.#remaining !== Number.POSITIVE_INFINITY) {
       this.#countBody(bytes);
+    }
+    if (this.#stalled && SLAB_BYTES + SPARE_BYTES - this.#fillEnd < RECORD_BYTES) {
+      // Cannot happen with Node's TLS as it is; were it to, a resume beats overwriting bytes.
+      this.#fail(new Http1ConnectionError('the connection sent on after it was paused'));
+      return false;
     }
     const room = this.#makeRoom();
     // Wake the reader once per turn of the event loop (libuv reads a socket up to 32 times per
@@ -341,9 +355,34 @@ export class Http1Response {
   }
 }
 
+/** What `onread` needs: the buffer of the next read, and what to do once bytes landed in it. */
+interface OnRead {
+  buffer: () => Buffer;
+  callback: (bytes: number) => boolean;
+}
+
+/**
+ * Opens a TCP connection for `http:`, a TLS one for `https:` (HTTP/1.1 offered by ALPN, the
+ * server name sent unless the host is an IP address), reading with `onread`.
+ */
+function connectTo(url: URL, onread: OnRead): Socket {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (url.protocol === 'https:') {
+    return tlsConnect({
+      host,
+      port: Number(url.port || 443),
+      ...(isIP(host) ? {} : { servername: host }),
+      ALPNProtocols: ['http/1.1'],
+      noDelay: true,
+      onread,
+    } as ConnectionOptions);
+  }
+  return tcpConnect({ host, port: Number(url.port || 80), noDelay: true, onread });
+}
+
 /**
  * Sends a GET and waits for the answer's headers.
- * @param url - an `http:` URL
+ * @param url - an `http:` or `https:` URL
  * @param options - headers, signal, timeout
  * @returns the response; read its body with {@link Http1Response.read}, or `destroy()` it
  * @throws {@link Http1Unsupported}, {@link Http1ConnectionError}, the abort reason
