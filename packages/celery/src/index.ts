@@ -67,5 +67,15 @@ export { CeleryProtocolError, isCeleryProtocolError } from './protocol/errors.ts
 export { type JobInfoSpec, parseJobInfoSpec } from './protocol/job-info-spec.ts';
 export { type CeleryTask, parseCeleryTask, readJobInfoSpec } from './protocol/parse-message.ts';
 export { type PickledGirderClient, Pickler } from './protocol/to-pickle.ts';
+export { createDockerRunHandler, type DockerRunHandlerOptions } from './run/docker-run-handler.ts';
+export {
+  isJobUpdateError,
+  isTaskTimeLimitError,
+  JobUpdateError,
+  TaskTimeLimitError,
+} from './run/errors.ts';
+export { type FailureText, failureText } from './run/failure-text.ts';
+export { JobLogSink, type LogWriter } from './run/job-log-sink.ts';
+export { JobInfoReporter, type JobInfoReporterOptions } from './run/job-reporter.ts';
 export type { RawCeleryMessage, TaskContext, TaskHandler, TaskOutcome } from './task.ts';
 export { TaskRevokedError } from './task.ts';

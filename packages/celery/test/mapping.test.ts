@@ -137,9 +137,9 @@ describe('mapping the captured messages', () => {
     expect(args[1]?.input).toBeInstanceOf(NamedOutputPipe);
     expect(args[1]?.output).toBe(marker);
     expect(args[3]?.input).toBeInstanceOf(WithGirderClient);
-    expect((args[3]?.input as WithGirderClient).inner).toBeInstanceOf(GirderFileIdToStream);
+    expect(((args[3] as Connect).input as WithGirderClient).inner).toBeInstanceOf(GirderFileIdToStream);
     expect(args[3]?.output).toBeInstanceOf(NamedInputPipe);
-    expect((args[3]?.output as NamedInputPipe).name).toBe('in');
+    expect(((args[3] as Connect).output as NamedInputPipe).name).toBe('in');
   });
 
   it('06: Girder downloads to the default volume, each with the client its gc names', () => {

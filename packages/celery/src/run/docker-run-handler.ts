@@ -1,0 +1,292 @@
+import {
+  type DockerRunOptions,
+  dockerFromEnv,
+  dockerRun,
+  ImageNotFoundError,
+  imageExists,
+} from '@girder-worker/docker';
+import { isFinalJobStatus, JobStatus } from '@girder-worker/girder';
+import { GirderClient } from '@girder-worker/girder-client';
+import { Connect, ContainerStdErr, ContainerStdOut, isContainerStream } from '@girder-worker/pipes';
+import {
+  findTransforms,
+  type Logger,
+  type Reporter,
+  Services,
+  silentLogger,
+  type Transform,
+} from '@girder-worker/transforms';
+import { type MappedDockerRunTask, mapDockerRun } from '../mapping/map-docker-run.ts';
+import type { GirderClientSpec } from '../mapping/map-value.ts';
+import { CeleryProtocolError } from '../protocol/errors.ts';
+import { type CeleryTask, parseCeleryTask, readJobInfoSpec } from '../protocol/parse-message.ts';
+import type { RawCeleryMessage, TaskContext, TaskHandler, TaskOutcome } from '../task.ts';
+import { TaskTimeLimitError } from './errors.ts';
+import { failureText } from './failure-text.ts';
+import { JobLogSink } from './job-log-sink.ts';
+import { JobInfoReporter } from './job-reporter.ts';
+
+/** The Celery task this handler runs. */
+const DOCKER_RUN = 'girder_worker.docker.tasks.docker_run';
+
+/** Options of {@link createDockerRunHandler}. */
+export interface DockerRunHandlerOptions {
+  /** The Docker client. @default dockerFromEnv() */
+  docker?: DockerRunOptions['docker'];
+  /** The worker's own log (never receives environment values or tokens). @default silent */
+  logger?: Logger;
+  /** Worker id label on every container. @default dockerRun's default */
+  workerId?: string;
+  /** Host directory for the runs' temporary volumes. @default os.tmpdir() */
+  temporaryVolumeRoot?: string;
+  /**
+   * `GIRDER_WORKER_DOCKER_RUN_OPTIONS` (docker-py keyword arguments as JSON), passed in by the
+   * app: the library never reads `process.env`.
+   */
+  dockerRunOptionsJson?: string;
+  /** Grace period between stop and kill on cancel, in milliseconds. @default 10000 */
+  stopGraceMs?: number;
+  /** How often the Girder job is read to notice CANCELING. @default 2000 */
+  cancelPollIntervalMs?: number;
+  /** Job log and progress are sent at most this often. @default 500 */
+  logFlushIntervalMs?: number;
+  /** Makes a Girder client (for `girder_api_url` + `girder_client_token` and each pickled `gc`). */
+  createGirderClient?: (spec: GirderClientSpec) => GirderClient;
+  /** The fetch used for job updates. @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+/** What the steps of one task share. */
+interface Run {
+  job: JobInfoReporter | undefined;
+  context: TaskContext;
+}
+
+function defaultClient(spec: GirderClientSpec): GirderClient {
+  return new GirderClient({ apiUrl: spec.apiUrl, ...(spec.token ? { token: spec.token } : {}) });
+}
+
+/** Sends the container's stdout/stderr to the job log unless the message connects them itself. */
+function stdStreamConnectors(mapped: MappedDockerRunTask, job: JobInfoReporter | undefined): Transform[] {
+  if (!job) return [];
+  const connected = new Set(
+    findTransforms([mapped.containerArgs, mapped.streamConnectors])
+      .filter((t): t is Connect => t instanceof Connect && isContainerStream(t.input))
+      .map((t) => (t.input as ContainerStdOut | ContainerStdErr).stream),
+  );
+  const out: Transform[] = [];
+  if (!connected.has('stdout')) out.push(new Connect(new ContainerStdOut(), new JobLogSink(job, 'stdout')));
+  if (!connected.has('stderr')) out.push(new Connect(new ContainerStdErr(), new JobLogSink(job, 'stderr')));
+  return out;
+}
+
+function reporterFor(run: Run, logger: Logger): Reporter {
+  const { job, context } = run;
+  return {
+    log: (line, source) => {
+      if (job) job.write(`${line}\n`);
+      else logger.info(line, { taskId: context.taskId, source: source ?? 'worker' });
+    },
+    progress: (progress) => {
+      if (job) job.progress(progress);
+      else logger.debug('progress', { taskId: context.taskId, ...progress });
+    },
+  };
+}
+
+/** A signal that aborts at the task's time limit; `clear` stops its timer. */
+function timeLimit(task: CeleryTask): { signal: AbortSignal | undefined; clear: () => void } {
+  const { hardSeconds, softSeconds } = task.timelimit;
+  const soft = softSeconds !== undefined && (hardSeconds === undefined || softSeconds < hardSeconds);
+  const seconds = soft ? softSeconds : hardSeconds;
+  if (seconds === undefined) return { signal: undefined, clear: () => {} };
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new TaskTimeLimitError(seconds, soft ? 'soft' : 'hard')),
+    seconds * 1000,
+  );
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+async function fail(run: Run, error: unknown, logger: Logger): Promise<TaskOutcome> {
+  const { type, message } = failureText(error);
+  logger.warn('docker_run failed', { taskId: run.context.taskId, type, error: message });
+  if (run.job) {
+    run.job.write(`${type}: ${message}\n`);
+    await run.job.setStatus(JobStatus.ERROR).catch((e: unknown) => {
+      logger.warn('could not set the Girder job to ERROR', { taskId: run.context.taskId, error: String(e) });
+    });
+  }
+  return { status: 'FAILURE', error: { type, message } };
+}
+
+async function cancel(run: Run, logger: Logger): Promise<TaskOutcome> {
+  logger.info('docker_run canceled', { taskId: run.context.taskId });
+  if (run.job) {
+    await run.job.setStatus(JobStatus.CANCELED).catch((e: unknown) => {
+      logger.warn('could not set the Girder job to CANCELED', {
+        taskId: run.context.taskId,
+        error: String(e),
+      });
+    });
+  }
+  return { status: 'REVOKED' };
+}
+
+/**
+ * Creates the {@link TaskHandler} for girder_worker's `docker_run`: decodes the message, maps it
+ * (explicit tables only), runs it with `dockerRun` and reports to the Girder job of its
+ * `jobInfoSpec` as girder_worker does: RUNNING, the container's output as the job log (byte for
+ * byte), progress, then SUCCESS, ERROR (with Python's text) or CANCELED. A revoke (the context's
+ * signal) or the job turning CANCELING stops the container; the `timelimit` header bounds the
+ * run; a redelivered message whose job is already final is skipped. Never throws for a task's
+ * own failure.
+ * @param options - Docker client, logger, worker id, temp root, docker-py defaults…
+ * @returns the handler
+ * @example
+ * ```ts
+ * const handler = createDockerRunHandler({ logger, workerId: 'worker-1' });
+ * const outcome = await handler(message, { taskId, signal });
+ * ```
+ */
+export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): TaskHandler {
+  const logger = options.logger ?? silentLogger;
+  const makeClient = options.createGirderClient ?? defaultClient;
+  return async (message: RawCeleryMessage, context: TaskContext): Promise<TaskOutcome> => {
+    let spec: ReturnType<typeof readJobInfoSpec>;
+    try {
+      spec = readJobInfoSpec(message);
+    } catch (error) {
+      return fail({ job: undefined, context }, error, logger);
+    }
+    const job = spec
+      ? new JobInfoReporter({
+          spec,
+          logger,
+          ...(options.logFlushIntervalMs === undefined
+            ? {}
+            : { flushIntervalMs: options.logFlushIntervalMs }),
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        })
+      : undefined;
+    try {
+      return await handle(message, context, job);
+    } finally {
+      await job?.close();
+    }
+  };
+
+  async function handle(
+    message: RawCeleryMessage,
+    context: TaskContext,
+    job: JobInfoReporter | undefined,
+  ): Promise<TaskOutcome> {
+    const early: Run = { job, context };
+    if (job && message.properties.redelivered) {
+      const status = await job.getStatus().catch(() => undefined);
+      if (status !== undefined && isFinalJobStatus(status)) {
+        logger.info('skipping a redelivered task whose Girder job is over', {
+          taskId: context.taskId,
+          status,
+        });
+        return { status: 'SKIPPED', reason: `the Girder job is already final (status ${status})` };
+      }
+    }
+    if (context.signal.aborted) return cancel(early, logger);
+    if (job) {
+      const status = await job.setStatus(JobStatus.RUNNING).catch((error: unknown) => error);
+      if (status === JobStatus.CANCELING || status === JobStatus.CANCELED) return cancel(early, logger);
+      if (typeof status !== 'number') {
+        logger.warn('could not set the Girder job to RUNNING', {
+          taskId: context.taskId,
+          error: String(status),
+        });
+      }
+    }
+    let task: CeleryTask;
+    let mapped: MappedDockerRunTask;
+    try {
+      task = parseCeleryTask(message);
+      if (task.task !== DOCKER_RUN) {
+        throw new CeleryProtocolError('headers.task', `this handler runs ${DOCKER_RUN}, not ${task.task}`);
+      }
+      mapped = mapDockerRun(
+        { args: task.args, kwargs: task.kwargs, hooks: task.girderResultHooks },
+        {
+          girderClient: makeClient,
+          ...(job ? { hostStdOut: () => new JobLogSink(job, 'HostStdOut') } : {}),
+          ...(job ? { hostStdErr: () => new JobLogSink(job, 'HostStdErr') } : {}),
+          ...(options.dockerRunOptionsJson ? { dockerRunOptionsJson: options.dockerRunOptionsJson } : {}),
+        },
+      );
+    } catch (error) {
+      return fail(early, error, logger);
+    }
+    return execute(early, task, mapped);
+  }
+
+  async function execute(run: Run, task: CeleryTask, mapped: MappedDockerRunTask): Promise<TaskOutcome> {
+    const { job, context } = run;
+    const docker = options.docker ?? dockerFromEnv();
+    const limit = timeLimit(task);
+    const cancelSignal = job ? job.watchCancel(options.cancelPollIntervalMs ?? 2000) : undefined;
+    const signals = [context.signal, cancelSignal, limit.signal].filter(
+      (s): s is AbortSignal => s !== undefined,
+    );
+    const signal = AbortSignal.any(signals);
+    try {
+      if (!mapped.image) throw new CeleryProtocolError('args[0]', 'docker_run needs an image');
+      if (mapped.pullImage === false && !(await imageExists(docker, mapped.image))) {
+        throw new ImageNotFoundError(
+          mapped.image,
+          'is not present on this worker and pull_image is False: build or pull it on the worker host first',
+        );
+      }
+      logger.info('running docker_run', {
+        taskId: task.id,
+        image: mapped.image,
+        environment: Object.keys(mapped.environment ?? {}),
+      });
+      const services = new Services({
+        ...(task.girderApiUrl
+          ? { girder: makeClient({ apiUrl: task.girderApiUrl, token: task.girderClientToken }) }
+          : {}),
+        ...(job ? { girderJob: { jobId: job.jobId } } : {}),
+      });
+      const result = await dockerRun({
+        image: mapped.image,
+        ...(mapped.pullImage === undefined ? {} : { pullImage: mapped.pullImage }),
+        ...(mapped.entrypoint ? { entrypoint: mapped.entrypoint } : {}),
+        containerArgs: mapped.containerArgs ?? [],
+        volumes: mapped.volumes,
+        environment: mapped.environment ?? {},
+        ...(mapped.workingDir ? { workingDir: mapped.workingDir } : {}),
+        ...(mapped.user ? { user: mapped.user } : {}),
+        ...(mapped.removeContainer === undefined ? {} : { removeContainer: mapped.removeContainer }),
+        streamConnectors: [...(mapped.streamConnectors ?? []), ...stdStreamConnectors(mapped, job)],
+        resultHooks: mapped.resultHooks,
+        createOptions: mapped.createOptions,
+        signal,
+        docker,
+        logger,
+        reporter: reporterFor(run, logger),
+        services,
+        runId: task.id,
+        ...(options.workerId ? { workerId: options.workerId } : {}),
+        ...(options.temporaryVolumeRoot ? { temporaryVolumeRoot: options.temporaryVolumeRoot } : {}),
+        ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
+      });
+      if (job) {
+        const status = await job.setStatus(JobStatus.SUCCESS);
+        if (status === JobStatus.CANCELED) return { status: 'REVOKED' };
+      }
+      return { status: 'SUCCESS', result: result.results };
+    } catch (error) {
+      if (limit.signal?.aborted) return fail(run, limit.signal.reason, logger);
+      if (signal.aborted) return cancel(run, logger);
+      return fail(run, error, logger);
+    } finally {
+      limit.clear();
+    }
+  }
+}
