@@ -299,6 +299,26 @@ describe('docker_run end to end', () => {
     expect(jobLog(job._id)).toBe('');
   });
 
+  it('keeps container output out of the job log when jobInfoSpec.logPrint is false', async () => {
+    const { job, spec } = newJob();
+    const outcome = await run(message({ ...spec, logPrint: false }, { containerArgs: ['echo', 'quiet'] }));
+    expect(outcome.status).toBe('SUCCESS');
+    expect(girder.getJob(job._id).status).toBe(JobStatus.SUCCESS);
+    expect(jobLog(job._id)).toBe('');
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'info', message: 'quiet' }));
+  });
+
+  it('honours GIRDER_WORKER_DOCKER_RUN_OPTIONS given to the handler (docker-py kwargs)', async () => {
+    handler = createDockerRunHandler({
+      logger: recordingLogger(),
+      logFlushIntervalMs: 20,
+      dockerRunOptionsJson: JSON.stringify({ working_dir: '/tmp', environment: { FROM_ENV: 'yes' } }),
+    });
+    const { job, spec } = newJob();
+    await run(message(spec, { containerArgs: ['sh', '-c', 'pwd; echo "${FROM_ENV:-unset}"'] }));
+    expect(jobLog(job._id)).toBe('/tmp\nyes\n');
+  });
+
   it('runs a message without jobInfoSpec and logs its output locally', async () => {
     const outcome = await run(message(undefined, { containerArgs: ['echo', 'local'] }));
     expect(outcome.status).toBe('SUCCESS');

@@ -68,7 +68,7 @@ function defaultClient(spec: GirderClientSpec): GirderClient {
 
 /** Sends the container's stdout/stderr to the job log unless the message connects them itself. */
 function stdStreamConnectors(mapped: MappedDockerRunTask, job: JobInfoReporter | undefined): Transform[] {
-  if (!job) return [];
+  if (!job?.logPrint) return [];
   const connected = new Set(
     findTransforms([mapped.containerArgs, mapped.streamConnectors])
       .filter((t): t is Connect => t instanceof Connect && isContainerStream(t.input))
@@ -84,7 +84,7 @@ function reporterFor(run: Run, logger: Logger): Reporter {
   const { job, context } = run;
   return {
     log: (line, source) => {
-      if (job) job.write(`${line}\n`);
+      if (job?.logPrint) job.write(`${line}\n`);
       else logger.info(line, { taskId: context.taskId, source: source ?? 'worker' });
     },
     progress: (progress) => {
@@ -214,8 +214,8 @@ export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): T
         { args: task.args, kwargs: task.kwargs, hooks: task.girderResultHooks },
         {
           girderClient: makeClient,
-          ...(job ? { hostStdOut: () => new JobLogSink(job, 'HostStdOut') } : {}),
-          ...(job ? { hostStdErr: () => new JobLogSink(job, 'HostStdErr') } : {}),
+          ...(job?.logPrint ? { hostStdOut: () => new JobLogSink(job, 'HostStdOut') } : {}),
+          ...(job?.logPrint ? { hostStdErr: () => new JobLogSink(job, 'HostStdErr') } : {}),
           ...(options.dockerRunOptionsJson ? { dockerRunOptionsJson: options.dockerRunOptionsJson } : {}),
         },
       );

@@ -57,6 +57,11 @@ export class JobInfoReporter implements AsyncDisposable {
     this.#fetch = options.fetch ?? globalThis.fetch;
   }
 
+  /** Whether the task's output goes to the job log (`jobInfoSpec.logPrint`). */
+  get logPrint(): boolean {
+    return this.#spec.logPrint;
+  }
+
   /** The job id (`reference`, else the last segment of the URL). */
   get jobId(): string {
     return this.#spec.reference ?? display(this.#spec.url).replace(/\/+$/, '').split('/').pop() ?? '';
@@ -148,22 +153,17 @@ export class JobInfoReporter implements AsyncDisposable {
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const sends: Promise<void>[] = [];
-    if (this.#log !== '') {
-      const log = this.#log;
-      this.#log = '';
-      sends.push(this.#enqueue({ log }));
-    }
-    if (this.#progress) {
-      const p = this.#progress;
-      this.#progress = undefined;
-      const fields: Record<string, string | number> = {};
-      if (p.total !== undefined) fields.progressTotal = p.total;
-      if (p.current !== undefined) fields.progressCurrent = p.current;
-      if (p.message !== undefined) fields.progressMessage = p.message;
-      if (Object.keys(fields).length > 0) sends.push(this.#enqueue(fields));
-    }
-    return Promise.all(sends).then(
+    // One update carries the log text and the progress, as girder_worker's JobManager sends them.
+    const fields: Record<string, string | number> = {};
+    if (this.#log !== '') fields.log = this.#log;
+    this.#log = '';
+    const p = this.#progress;
+    this.#progress = undefined;
+    if (p?.total !== undefined) fields.progressTotal = p.total;
+    if (p?.current !== undefined) fields.progressCurrent = p.current;
+    if (p?.message !== undefined) fields.progressMessage = p.message;
+    if (Object.keys(fields).length === 0) return this.#queue;
+    return this.#enqueue(fields).then(
       () => {},
       (error: unknown) => {
         this.#logger.warn('could not send log or progress to the Girder job', {
