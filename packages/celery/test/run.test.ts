@@ -315,8 +315,8 @@ describe('docker_run end to end', () => {
       dockerRunOptionsJson: JSON.stringify({ working_dir: '/tmp', environment: { FROM_ENV: 'yes' } }),
     });
     const { job, spec } = newJob();
-    await run(message(spec, { containerArgs: ['sh', '-c', 'pwd; echo "${FROM_ENV:-unset}"'] }));
-    expect(jobLog(job._id)).toBe('/tmp\nyes\n');
+    await run(message(spec, { containerArgs: ['sh', '-c', 'pwd; echo "[$FROM_ENV]"'] }));
+    expect(jobLog(job._id)).toBe('/tmp\n[yes]\n');
   });
 
   it('runs a message without jobInfoSpec and logs its output locally', async () => {
