@@ -170,6 +170,41 @@ describe('jsonpickle decoding of the captured messages', () => {
     expect(encodeJsonPickle(decodeJsonPickleText(text))).toEqual(JSON.parse(text));
   });
 
+  it("reads Python's NaN and Infinity float literals", () => {
+    expect(decodeJsonPickleText('[NaN, Infinity, -Infinity, 1.5e3]')).toEqual([
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      1500,
+    ]);
+  });
+
+  it('resolves reused datetimes and ObjectIds inside a pickled Girder job document (case 09 shape)', () => {
+    const created = {
+      'py/object': 'datetime.datetime',
+      __reduce__: [{ 'py/type': 'datetime.datetime' }, ['B+gDDw8fLwABAg==']],
+    };
+    const hook = {
+      'py/object': 'girder_worker.docker.transforms.girder.GirderUploadVolumePathJobArtifact',
+      job: {
+        _id: { 'py/object': 'bson.objectid.ObjectId', 'py/state': { 'py/b64': 'ZfChssPU5fYBI0Vn' } },
+        created,
+        updated: { 'py/id': 3 },
+        userId: { 'py/object': 'bson.objectid.ObjectId', 'py/state': { 'py/b64': 'ZfChssPU5fYBI0Vn' } },
+        access: { users: [{ id: { 'py/id': 4 }, level: 2 }] },
+      },
+    };
+    // 0 hook, 1 job, 2 _id, 3 created, 4 userId, 5 access, 6 users, 7 users[0]
+    const decoded = decodeJsonPickle(hook) as PyObject;
+    const job = decoded.attributes.job as PyDict;
+    expect(job.updated).toBe(job.created);
+    expect(job.created).toBeInstanceOf(PyDatetime);
+    expect((job.created as PyDatetime).utcOffsetSeconds).toBeNull();
+    const users = (job.access as PyDict).users as PyDict[];
+    expect(users[0]?.id).toBe(job.userId);
+    expect(encodeJsonPickle(decoded)).toEqual(hook);
+  });
+
   it('refuses a dangling py/id and an unsupported tag, naming the JSON path', () => {
     const dangling = (): unknown => decodeJsonPickleText('{"a": [{"py/id": 5}]}', 'body');
     expect(dangling).toThrow(/body\.a\[0\]: py\/id 5 refers to no earlier object/);

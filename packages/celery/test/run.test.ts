@@ -319,6 +319,43 @@ describe('docker_run end to end', () => {
     expect(jobLog(job._id)).toBe('/tmp\n[yes]\n');
   });
 
+  it('never runs a task revoked before it starts, and ends its job CANCELED', async () => {
+    const { job, spec } = newJob();
+    const controller = new AbortController();
+    const m = message(spec, { containerArgs: ['echo', 'never'] });
+    controller.abort(new TaskRevokedError(String(m.headers.id), false));
+    expect(await run(m, controller.signal)).toEqual({ status: 'REVOKED' });
+    expect(statuses(job._id)).toEqual([JobStatus.QUEUED, JobStatus.CANCELED]);
+  });
+
+  it('fails a message it cannot read on its job, naming the field, and goes on', async () => {
+    const { job, spec } = newJob();
+    const m = message(spec, { containerArgs: ['true'] });
+    const outcome = await run({
+      ...m,
+      body: Buffer.from('{"py/tuple": [{"py/tuple": ["x"]}, {"a": {"py/id": 9}}, {}]}'),
+    });
+    expect(outcome).toMatchObject({ status: 'FAILURE', error: { type: 'JsonPickleError' } });
+    expect(jobLog(job._id)).toMatch(/^JsonPickleError: body\[1\]\.a: py\/id 9 refers to no earlier object/);
+    expect(girder.getJob(job._id).status).toBe(JobStatus.ERROR);
+    expect(
+      (await run(message(spec === undefined ? undefined : newJob().spec, { containerArgs: ['true'] })))
+        .status,
+    ).toBe('SUCCESS');
+  });
+
+  it('sends HostStdOut to the worker log (never to stdout) when the task has no job', async () => {
+    const pipe = new Connect(new NamedOutputPipe('out'), new HostStdOut());
+    const outcome = await run(
+      message(undefined, { containerArgs: ['sh', '-c', 'printf "a\\nb" > "$0"', pipe] }),
+    );
+    expect(outcome.status).toBe('SUCCESS');
+    const lines = logged
+      .filter((l) => (l.context as { source?: string })?.source === 'HostStdOut')
+      .map((l) => l.message);
+    expect(lines).toEqual(['a', 'b']);
+  });
+
   it('runs a message without jobInfoSpec and logs its output locally', async () => {
     const outcome = await run(message(undefined, { containerArgs: ['echo', 'local'] }));
     expect(outcome.status).toBe('SUCCESS');

@@ -40,6 +40,10 @@ export function parseOrderedJson(text: string): OrderedJson {
       return fail('bad string escape');
     }
   };
+  const advance = (end: number, result: number): number => {
+    i = end;
+    return result;
+  };
   const value = (depth: number): OrderedJson => {
     if (depth > 512) fail('nested too deeply');
     skip();
@@ -90,6 +94,10 @@ export function parseOrderedJson(text: string): OrderedJson {
     const end = scalarEnd();
     const token = text.slice(i, end);
     if (token === '') fail('unexpected end');
+    // Python's json module writes these for float('nan') and float('inf') (allow_nan).
+    if (token === 'NaN') return advance(end, Number.NaN);
+    if (token === 'Infinity') return advance(end, Number.POSITIVE_INFINITY);
+    if (token === '-Infinity') return advance(end, Number.NEGATIVE_INFINITY);
     let parsed: unknown;
     try {
       parsed = JSON.parse(token);

@@ -23,8 +23,9 @@ import { type CeleryTask, parseCeleryTask, readJobInfoSpec } from '../protocol/p
 import type { RawCeleryMessage, TaskContext, TaskHandler, TaskOutcome } from '../task.ts';
 import { TaskTimeLimitError } from './errors.ts';
 import { failureText } from './failure-text.ts';
-import { JobLogSink } from './job-log-sink.ts';
+import { JobLogSink, type LogWriter } from './job-log-sink.ts';
 import { JobInfoReporter } from './job-reporter.ts';
+import { loggerWriter } from './logger-writer.ts';
 
 /** The Celery task this handler runs. */
 const DOCKER_RUN = 'girder_worker.docker.tasks.docker_run';
@@ -182,7 +183,8 @@ export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): T
     job: JobInfoReporter | undefined,
   ): Promise<TaskOutcome> {
     const early: Run = { job, context };
-    if (job && message.properties.redelivered) {
+    const redelivered = message.properties.redelivered === true || message.headers.redelivered === true;
+    if (job && redelivered) {
       const status = await job.getStatus().catch(() => undefined);
       if (status !== undefined && isFinalJobStatus(status)) {
         logger.info('skipping a redelivered task whose Girder job is over', {
@@ -203,6 +205,9 @@ export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): T
         });
       }
     }
+    // In a job with logPrint the host's stdout is the job log (as in Python); else the worker's log.
+    const hostLog = (source: string): LogWriter =>
+      job?.logPrint ? job : loggerWriter(logger, { taskId: context.taskId, source });
     let task: CeleryTask;
     let mapped: MappedDockerRunTask;
     try {
@@ -214,8 +219,8 @@ export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): T
         { args: task.args, kwargs: task.kwargs, hooks: task.girderResultHooks },
         {
           girderClient: makeClient,
-          ...(job?.logPrint ? { hostStdOut: () => new JobLogSink(job, 'HostStdOut') } : {}),
-          ...(job?.logPrint ? { hostStdErr: () => new JobLogSink(job, 'HostStdErr') } : {}),
+          hostStdOut: () => new JobLogSink(hostLog('HostStdOut'), 'HostStdOut'),
+          hostStdErr: () => new JobLogSink(hostLog('HostStdErr'), 'HostStdErr'),
           ...(options.dockerRunOptionsJson ? { dockerRunOptionsJson: options.dockerRunOptionsJson } : {}),
         },
       );

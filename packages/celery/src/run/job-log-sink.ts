@@ -7,6 +7,8 @@ import { Transform, type TransformContext } from '@girder-worker/transforms';
 export interface LogWriter {
   /** Appends text as it is. */
   write(text: string): void;
+  /** Called when one stream into the log has ended (e.g. to flush a partial line). */
+  end?(): void;
 }
 
 /**
@@ -42,6 +44,7 @@ export class JobLogSink extends Transform<StreamSink> {
         },
         final: (callback) => {
           this.#log.write(decoder.end());
+          this.#log.end?.();
           callback();
         },
       });
