@@ -342,6 +342,57 @@ describe('docker_run end to end', () => {
     expect(next.status).toBe('SUCCESS');
   });
 
+  it('honours Celery expires (never runs, job CANCELED) and eta (waits, abortable)', async () => {
+    const expired = newJob();
+    const m = message(expired.spec, { containerArgs: ['echo', 'late'] });
+    const outcome = await run({ ...m, headers: { ...m.headers, expires: '2020-01-01T00:00:00+00:00' } });
+    expect(outcome).toEqual({ status: 'REVOKED' });
+    expect(statuses(expired.job._id)).toEqual([JobStatus.QUEUED, JobStatus.CANCELED]);
+
+    const later = newJob();
+    const controller = new AbortController();
+    const eta = new Date(Date.now() + 3_600_000).toISOString();
+    const waiting = run({ ...m, headers: { ...m.headers, jobInfoSpec: later.spec, eta } }, controller.signal);
+    controller.abort(new TaskRevokedError(String(m.headers.id), false));
+    expect(await waiting).toEqual({ status: 'REVOKED' });
+    expect(statuses(later.job._id)).toEqual([JobStatus.QUEUED, JobStatus.CANCELED]);
+
+    const due = newJob();
+    const past = new Date(Date.now() - 1000).toISOString();
+    expect((await run({ ...m, headers: { ...m.headers, jobInfoSpec: due.spec, eta: past } })).status).toBe(
+      'SUCCESS',
+    );
+    expect(jobLog(due.job._id)).toBe('late\n');
+  });
+
+  it('refuses Celery links and Girder session settings instead of dropping them', async () => {
+    const { job, spec } = newJob();
+    const m = message(spec, { containerArgs: ['true'] });
+    const linked = {
+      ...m,
+      body: Buffer.from(
+        JSON.stringify({
+          'py/tuple': [
+            { 'py/tuple': [TEST_IMAGE] },
+            { pull_image: false },
+            { callbacks: [{ task: 'x' }], errbacks: null, chain: null, chord: null },
+          ],
+        }),
+      ),
+    };
+    expect(await run(linked)).toMatchObject({ status: 'FAILURE', error: { type: 'CeleryProtocolError' } });
+    expect(jobLog(job._id)).toMatch(/body\[2\]\.callbacks: Celery callbacks are not supported/);
+    const other = newJob();
+    const session = {
+      ...m,
+      headers: { ...m.headers, jobInfoSpec: other.spec, girder_client_session_kwargs: { verify: false } },
+    };
+    expect((await run(session)).status).toBe('FAILURE');
+    expect(jobLog(other.job._id)).toMatch(
+      /girder_client_session_kwargs: requests\.Session settings \(verify\)/,
+    );
+  });
+
   it('sends HostStdOut to the worker log (never to stdout) when the task has no job', async () => {
     const pipe = new Connect(new NamedOutputPipe('out'), new HostStdOut());
     const outcome = await run(

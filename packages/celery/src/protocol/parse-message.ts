@@ -19,6 +19,10 @@ export interface CeleryTask {
   embed: PyValue;
   /** `headers.timelimit`: [hard, soft] in seconds, each absent when null. */
   timelimit: { hardSeconds?: number; softSeconds?: number };
+  /** `headers.eta`: do not start before this time. */
+  eta: Date | undefined;
+  /** `headers.expires`: do not start after this time (Celery then revokes the task). */
+  expires: Date | undefined;
   /** `headers.retries`. */
   retries: number;
   /** `headers.root_id`, `headers.parent_id`. */
@@ -51,6 +55,14 @@ function seconds(value: unknown, path: string): number | undefined {
   if (typeof value !== 'number' || !(value > 0))
     throw new CeleryProtocolError(path, 'expected seconds > 0 or null');
   return value;
+}
+
+function time(headers: Readonly<Record<string, unknown>>, key: string): Date | undefined {
+  const text = optionalString(headers, key);
+  if (text === undefined) return undefined;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new CeleryProtocolError(`headers.${key}`, 'expected an ISO 8601 time or null');
+  return new Date(ms);
 }
 
 function parseTimelimit(value: unknown): CeleryTask['timelimit'] {
@@ -130,6 +142,8 @@ export function parseCeleryTask(message: RawCeleryMessage): CeleryTask {
     task,
     ...decodeBody(message),
     timelimit: parseTimelimit(headers.timelimit),
+    eta: time(headers, 'eta'),
+    expires: time(headers, 'expires'),
     retries: retries as number,
     rootId: optionalString(headers, 'root_id'),
     parentId: optionalString(headers, 'parent_id'),

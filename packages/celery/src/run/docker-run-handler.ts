@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type DockerRunOptions,
   dockerFromEnv,
@@ -16,6 +17,7 @@ import {
   silentLogger,
   type Transform,
 } from '@girder-worker/transforms';
+import { isPyDict } from '../jsonpickle/nodes.ts';
 import { type MappedDockerRunTask, mapDockerRun } from '../mapping/map-docker-run.ts';
 import type { GirderClientSpec } from '../mapping/map-value.ts';
 import { CeleryProtocolError } from '../protocol/errors.ts';
@@ -67,6 +69,30 @@ function defaultClient(spec: GirderClientSpec): GirderClient {
   return new GirderClient({ apiUrl: spec.apiUrl, ...(spec.token ? { token: spec.token } : {}) });
 }
 
+/**
+ * Refuses what this handler would otherwise silently drop: another task, Celery links
+ * (callbacks, errbacks, chain, chord) and Girder client session settings.
+ */
+function checkSupported(task: CeleryTask, message: RawCeleryMessage): void {
+  if (task.task !== DOCKER_RUN) {
+    throw new CeleryProtocolError('headers.task', `this handler runs ${DOCKER_RUN}, not ${task.task}`);
+  }
+  if (isPyDict(task.embed)) {
+    for (const [key, value] of Object.entries(task.embed)) {
+      if (value !== null && !(Array.isArray(value) && value.length === 0)) {
+        throw new CeleryProtocolError(`body[2].${key}`, `Celery ${key} are not supported by this worker`);
+      }
+    }
+  }
+  const session = message.headers.girder_client_session_kwargs;
+  if (session && typeof session === 'object' && Object.keys(session).length > 0) {
+    throw new CeleryProtocolError(
+      'headers.girder_client_session_kwargs',
+      `requests.Session settings (${Object.keys(session).join(', ')}) are not supported by this worker`,
+    );
+  }
+}
+
 /** Sends the container's stdout/stderr to the job log unless the message connects them itself. */
 function stdStreamConnectors(mapped: MappedDockerRunTask, job: JobInfoReporter | undefined): Transform[] {
   if (!job?.logPrint) return [];
@@ -93,6 +119,16 @@ function reporterFor(run: Run, logger: Logger): Reporter {
       else logger.debug('progress', { taskId: context.taskId, ...progress });
     },
   };
+}
+
+/** Waits until `eta` (Celery's countdown); false when the signal aborted first. */
+async function waitUntil(eta: Date, signal: AbortSignal): Promise<boolean> {
+  const ms = eta.getTime() - Date.now();
+  if (ms <= 0) return true;
+  return sleep(ms, undefined, { signal }).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A signal that aborts at the task's time limit; `clear` stops its timer. */
@@ -182,7 +218,7 @@ export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): T
     context: TaskContext,
     job: JobInfoReporter | undefined,
   ): Promise<TaskOutcome> {
-    const early: Run = { job, context };
+    const run: Run = { job, context };
     const redelivered = message.properties.redelivered === true || message.headers.redelivered === true;
     if (job && redelivered) {
       const status = await job.getStatus().catch(() => undefined);
@@ -194,10 +230,22 @@ export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): T
         return { status: 'SKIPPED', reason: `the Girder job is already final (status ${status})` };
       }
     }
-    if (context.signal.aborted) return cancel(early, logger);
+    if (context.signal.aborted) return cancel(run, logger);
+    let decoded: { task: CeleryTask; mapped: MappedDockerRunTask };
+    try {
+      decoded = decode(message, context, job);
+    } catch (error) {
+      return fail(run, error, logger);
+    }
+    const { task, mapped } = decoded;
+    if (task.expires && task.expires.getTime() <= Date.now()) {
+      logger.info('the task expired before it started', { taskId: context.taskId });
+      return cancel(run, logger);
+    }
+    if (task.eta && !(await waitUntil(task.eta, context.signal))) return cancel(run, logger);
     if (job) {
       const status = await job.setStatus(JobStatus.RUNNING).catch((error: unknown) => error);
-      if (status === JobStatus.CANCELING || status === JobStatus.CANCELED) return cancel(early, logger);
+      if (status === JobStatus.CANCELING || status === JobStatus.CANCELED) return cancel(run, logger);
       if (typeof status !== 'number') {
         logger.warn('could not set the Girder job to RUNNING', {
           taskId: context.taskId,
@@ -205,29 +253,30 @@ export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): T
         });
       }
     }
+    return execute(run, task, mapped);
+  }
+
+  /** Parses and maps a message (nothing runs yet). */
+  function decode(
+    message: RawCeleryMessage,
+    context: TaskContext,
+    job: JobInfoReporter | undefined,
+  ): { task: CeleryTask; mapped: MappedDockerRunTask } {
     // In a job with logPrint the host's stdout is the job log (as in Python); else the worker's log.
     const hostLog = (source: string): LogWriter =>
       job?.logPrint ? job : loggerWriter(logger, { taskId: context.taskId, source });
-    let task: CeleryTask;
-    let mapped: MappedDockerRunTask;
-    try {
-      task = parseCeleryTask(message);
-      if (task.task !== DOCKER_RUN) {
-        throw new CeleryProtocolError('headers.task', `this handler runs ${DOCKER_RUN}, not ${task.task}`);
-      }
-      mapped = mapDockerRun(
-        { args: task.args, kwargs: task.kwargs, hooks: task.girderResultHooks },
-        {
-          girderClient: makeClient,
-          hostStdOut: () => new JobLogSink(hostLog('HostStdOut'), 'HostStdOut'),
-          hostStdErr: () => new JobLogSink(hostLog('HostStdErr'), 'HostStdErr'),
-          ...(options.dockerRunOptionsJson ? { dockerRunOptionsJson: options.dockerRunOptionsJson } : {}),
-        },
-      );
-    } catch (error) {
-      return fail(early, error, logger);
-    }
-    return execute(early, task, mapped);
+    const task = parseCeleryTask(message);
+    checkSupported(task, message);
+    const mapped = mapDockerRun(
+      { args: task.args, kwargs: task.kwargs, hooks: task.girderResultHooks },
+      {
+        girderClient: makeClient,
+        hostStdOut: () => new JobLogSink(hostLog('HostStdOut'), 'HostStdOut'),
+        hostStdErr: () => new JobLogSink(hostLog('HostStdErr'), 'HostStdErr'),
+        ...(options.dockerRunOptionsJson ? { dockerRunOptionsJson: options.dockerRunOptionsJson } : {}),
+      },
+    );
+    return { task, mapped };
   }
 
   async function execute(run: Run, task: CeleryTask, mapped: MappedDockerRunTask): Promise<TaskOutcome> {
