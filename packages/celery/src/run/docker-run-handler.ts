@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type DockerRunOptions,
   dockerFromEnv,
@@ -8,26 +7,19 @@ import {
 } from '@girder-worker/docker';
 import { isFinalJobStatus, JobStatus } from '@girder-worker/girder';
 import { GirderClient } from '@girder-worker/girder-client';
-import { Connect, ContainerStdErr, ContainerStdOut, isContainerStream } from '@girder-worker/pipes';
-import {
-  findTransforms,
-  type Logger,
-  type Reporter,
-  Services,
-  silentLogger,
-  type Transform,
-} from '@girder-worker/transforms';
+import { type Logger, Services, silentLogger } from '@girder-worker/transforms';
 import { isPyDict } from '../jsonpickle/nodes.ts';
 import { type MappedDockerRunTask, mapDockerRun } from '../mapping/map-docker-run.ts';
 import type { GirderClientSpec } from '../mapping/map-value.ts';
 import { CeleryProtocolError } from '../protocol/errors.ts';
 import { type CeleryTask, parseCeleryTask, readJobInfoSpec } from '../protocol/parse-message.ts';
 import type { RawCeleryMessage, TaskContext, TaskHandler, TaskOutcome } from '../task.ts';
-import { TaskTimeLimitError } from './errors.ts';
-import { failureText } from './failure-text.ts';
+import { cancel, fail, type TaskRun } from './end-task.ts';
 import { JobLogSink, type LogWriter } from './job-log-sink.ts';
+import { reporterFor, stdStreamConnectors } from './job-output.ts';
 import { JobInfoReporter } from './job-reporter.ts';
 import { loggerWriter } from './logger-writer.ts';
+import { timeLimit, waitUntil } from './task-timing.ts';
 
 /** The Celery task this handler runs. */
 const DOCKER_RUN = 'girder_worker.docker.tasks.docker_run';
@@ -59,12 +51,6 @@ export interface DockerRunHandlerOptions {
   fetch?: typeof fetch;
 }
 
-/** What the steps of one task share. */
-interface Run {
-  job: JobInfoReporter | undefined;
-  context: TaskContext;
-}
-
 function defaultClient(spec: GirderClientSpec): GirderClient {
   return new GirderClient({ apiUrl: spec.apiUrl, ...(spec.token ? { token: spec.token } : {}) });
 }
@@ -91,83 +77,6 @@ function checkSupported(task: CeleryTask, message: RawCeleryMessage): void {
       `requests.Session settings (${Object.keys(session).join(', ')}) are not supported by this worker`,
     );
   }
-}
-
-/** Sends the container's stdout/stderr to the job log unless the message connects them itself. */
-function stdStreamConnectors(mapped: MappedDockerRunTask, job: JobInfoReporter | undefined): Transform[] {
-  if (!job?.logPrint) return [];
-  const connected = new Set(
-    findTransforms([mapped.containerArgs, mapped.streamConnectors])
-      .filter((t): t is Connect => t instanceof Connect && isContainerStream(t.input))
-      .map((t) => (t.input as ContainerStdOut | ContainerStdErr).stream),
-  );
-  const out: Transform[] = [];
-  if (!connected.has('stdout')) out.push(new Connect(new ContainerStdOut(), new JobLogSink(job, 'stdout')));
-  if (!connected.has('stderr')) out.push(new Connect(new ContainerStdErr(), new JobLogSink(job, 'stderr')));
-  return out;
-}
-
-function reporterFor(run: Run, logger: Logger): Reporter {
-  const { job, context } = run;
-  return {
-    log: (line, source) => {
-      if (job?.logPrint) job.write(`${line}\n`);
-      else logger.info(line, { taskId: context.taskId, source: source ?? 'worker' });
-    },
-    progress: (progress) => {
-      if (job) job.progress(progress);
-      else logger.debug('progress', { taskId: context.taskId, ...progress });
-    },
-  };
-}
-
-/** Waits until `eta` (Celery's countdown); false when the signal aborted first. */
-async function waitUntil(eta: Date, signal: AbortSignal): Promise<boolean> {
-  const ms = eta.getTime() - Date.now();
-  if (ms <= 0) return true;
-  return sleep(ms, undefined, { signal }).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** A signal that aborts at the task's time limit; `clear` stops its timer. */
-function timeLimit(task: CeleryTask): { signal: AbortSignal | undefined; clear: () => void } {
-  const { hardSeconds, softSeconds } = task.timelimit;
-  const soft = softSeconds !== undefined && (hardSeconds === undefined || softSeconds < hardSeconds);
-  const seconds = soft ? softSeconds : hardSeconds;
-  if (seconds === undefined) return { signal: undefined, clear: () => {} };
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new TaskTimeLimitError(seconds, soft ? 'soft' : 'hard')),
-    seconds * 1000,
-  );
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
-}
-
-async function fail(run: Run, error: unknown, logger: Logger): Promise<TaskOutcome> {
-  const { type, message } = failureText(error);
-  logger.warn('docker_run failed', { taskId: run.context.taskId, type, error: message });
-  if (run.job) {
-    run.job.write(`${type}: ${message}\n`);
-    await run.job.setStatus(JobStatus.ERROR).catch((e: unknown) => {
-      logger.warn('could not set the Girder job to ERROR', { taskId: run.context.taskId, error: String(e) });
-    });
-  }
-  return { status: 'FAILURE', error: { type, message } };
-}
-
-async function cancel(run: Run, logger: Logger): Promise<TaskOutcome> {
-  logger.info('docker_run canceled', { taskId: run.context.taskId });
-  if (run.job) {
-    await run.job.setStatus(JobStatus.CANCELED).catch((e: unknown) => {
-      logger.warn('could not set the Girder job to CANCELED', {
-        taskId: run.context.taskId,
-        error: String(e),
-      });
-    });
-  }
-  return { status: 'REVOKED' };
 }
 
 /**
@@ -218,7 +127,7 @@ export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): T
     context: TaskContext,
     job: JobInfoReporter | undefined,
   ): Promise<TaskOutcome> {
-    const run: Run = { job, context };
+    const run: TaskRun = { job, context };
     const redelivered = message.properties.redelivered === true || message.headers.redelivered === true;
     if (job && redelivered) {
       const status = await job.getStatus().catch(() => undefined);
@@ -279,7 +188,36 @@ export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): T
     return { task, mapped };
   }
 
-  async function execute(run: Run, task: CeleryTask, mapped: MappedDockerRunTask): Promise<TaskOutcome> {
+  /** The `dockerRun` options of a mapped task (everything but signal, client, logger, reporter). */
+  function runOptions(task: CeleryTask, mapped: MappedDockerRunTask & { image: string }, run: TaskRun) {
+    const { job } = run;
+    return {
+      image: mapped.image,
+      ...(mapped.pullImage === undefined ? {} : { pullImage: mapped.pullImage }),
+      ...(mapped.entrypoint ? { entrypoint: mapped.entrypoint } : {}),
+      containerArgs: mapped.containerArgs ?? [],
+      volumes: mapped.volumes,
+      environment: mapped.environment ?? {},
+      ...(mapped.workingDir ? { workingDir: mapped.workingDir } : {}),
+      ...(mapped.user ? { user: mapped.user } : {}),
+      ...(mapped.removeContainer === undefined ? {} : { removeContainer: mapped.removeContainer }),
+      streamConnectors: [...(mapped.streamConnectors ?? []), ...stdStreamConnectors(mapped, job)],
+      resultHooks: mapped.resultHooks,
+      createOptions: mapped.createOptions,
+      services: new Services({
+        ...(task.girderApiUrl
+          ? { girder: makeClient({ apiUrl: task.girderApiUrl, token: task.girderClientToken }) }
+          : {}),
+        ...(job ? { girderJob: { jobId: job.jobId } } : {}),
+      }),
+      runId: task.id,
+      ...(options.workerId ? { workerId: options.workerId } : {}),
+      ...(options.temporaryVolumeRoot ? { temporaryVolumeRoot: options.temporaryVolumeRoot } : {}),
+      ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
+    } satisfies Partial<DockerRunOptions>;
+  }
+
+  async function execute(run: TaskRun, task: CeleryTask, mapped: MappedDockerRunTask): Promise<TaskOutcome> {
     const { job, context } = run;
     const docker = options.docker ?? dockerFromEnv();
     const limit = timeLimit(task);
@@ -289,10 +227,11 @@ export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): T
     );
     const signal = AbortSignal.any(signals);
     try {
-      if (!mapped.image) throw new CeleryProtocolError('args[0]', 'docker_run needs an image');
-      if (mapped.pullImage === false && !(await imageExists(docker, mapped.image))) {
+      const image = mapped.image;
+      if (!image) throw new CeleryProtocolError('args[0]', 'docker_run needs an image');
+      if (mapped.pullImage === false && !(await imageExists(docker, image))) {
         throw new ImageNotFoundError(
-          mapped.image,
+          image,
           'is not present on this worker and pull_image is False: build or pull it on the worker host first',
         );
       }
@@ -301,39 +240,18 @@ export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): T
         image: mapped.image,
         environment: Object.keys(mapped.environment ?? {}),
       });
-      const services = new Services({
-        ...(task.girderApiUrl
-          ? { girder: makeClient({ apiUrl: task.girderApiUrl, token: task.girderClientToken }) }
-          : {}),
-        ...(job ? { girderJob: { jobId: job.jobId } } : {}),
-      });
       const result = await dockerRun({
-        image: mapped.image,
-        ...(mapped.pullImage === undefined ? {} : { pullImage: mapped.pullImage }),
-        ...(mapped.entrypoint ? { entrypoint: mapped.entrypoint } : {}),
-        containerArgs: mapped.containerArgs ?? [],
-        volumes: mapped.volumes,
-        environment: mapped.environment ?? {},
-        ...(mapped.workingDir ? { workingDir: mapped.workingDir } : {}),
-        ...(mapped.user ? { user: mapped.user } : {}),
-        ...(mapped.removeContainer === undefined ? {} : { removeContainer: mapped.removeContainer }),
-        streamConnectors: [...(mapped.streamConnectors ?? []), ...stdStreamConnectors(mapped, job)],
-        resultHooks: mapped.resultHooks,
-        createOptions: mapped.createOptions,
+        ...runOptions(task, { ...mapped, image }, run),
         signal,
         docker,
         logger,
         reporter: reporterFor(run, logger),
-        services,
-        runId: task.id,
-        ...(options.workerId ? { workerId: options.workerId } : {}),
-        ...(options.temporaryVolumeRoot ? { temporaryVolumeRoot: options.temporaryVolumeRoot } : {}),
-        ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
       });
-      if (job) {
-        const status = await job.setStatus(JobStatus.SUCCESS);
-        if (status === JobStatus.CANCELED) return { status: 'REVOKED' };
-      }
+      // The run succeeded: a failed status update is logged, it does not turn the task into a failure.
+      const status = await job?.setStatus(JobStatus.SUCCESS).catch((error: unknown) => {
+        logger.warn('could not set the Girder job to SUCCESS', { taskId: task.id, error: String(error) });
+      });
+      if (status === JobStatus.CANCELED) return { status: 'REVOKED' };
       return { status: 'SUCCESS', result: result.results };
     } catch (error) {
       if (limit.signal?.aborted) return fail(run, limit.signal.reason, logger);
