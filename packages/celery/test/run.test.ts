@@ -155,6 +155,16 @@ describe('docker_run end to end', () => {
     expect(jobLog(job._id)).toMatch(/^\/mnt\/girder_worker\/[0-9a-f]{32}\n$/);
   });
 
+  it('makes and removes a TemporaryVolume listed only in volumes, as girder_worker does', async () => {
+    const { job, spec } = newJob();
+    const scratch = new TemporaryVolume();
+    const outcome = await run(
+      message(spec, { containerArgs: ['sh', '-c', 'mount | grep -c girder_worker'], volumes: [scratch] }),
+    );
+    expect(outcome.status).toBe('SUCCESS');
+    expect(jobLog(job._id)).toBe('2\n');
+  });
+
   it('uploads a result to an item with the hook, using the pickled client', async () => {
     const { job, spec } = newJob();
     const item = girder.createItem({ folderId: girder.admin.privateFolderId, name: 'results' });
