@@ -128,13 +128,16 @@ const dockerClasses: Record<string, ClassMapper> = {
     a.none('_host_path', 'a temporary volume is made by the run');
     a.none('_container_path', 'a temporary volume is made by the run');
     a.none('_instance', 'set only while a Python worker runs the task');
-    a.ignore('mode', '_transformed');
+    a.ignore('_transformed');
+    const mode = a.optionalString('mode');
+    if (mode !== undefined && mode !== 'rw' && mode !== 'ro') expected(a.at('mode'), "'rw' or 'ro'", mode);
     const hostDir = a.optionalString('host_dir');
     const dirMode = a.optionalInteger('_mode');
     return build(
       a.path,
       () =>
         new TemporaryVolume({
+          ...(mode === undefined ? {} : { mode }),
           ...(hostDir === undefined ? {} : { hostDir }),
           ...(dirMode === undefined ? {} : { dirMode }),
         }),
