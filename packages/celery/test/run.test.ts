@@ -173,6 +173,8 @@ describe('docker_run end to end', () => {
       message(spec, {
         containerArgs: ['sh', '-c', 'echo result > "$0"', out],
         resultHooks: [new GirderUploadVolumePathToItem(out, item._id)],
+        // Only the hook's pickled gc carries a valid token: the upload proves it is the one used.
+        girderClientToken: 'not-a-valid-token',
       }),
     );
     expect(outcome.status).toBe('SUCCESS');

@@ -313,6 +313,25 @@ const utilsClasses: Record<string, ClassMapper> = {
   },
 };
 
+/**
+ * The contrib girder_io transform: always downloaded into the run's volume (a direct host path is
+ * never handed to a container), keeping the file's extension as girder_worker does.
+ */
+const contribClasses: Record<string, ClassMapper> = {
+  GirderFileIdAllowDirect: (a, ctx) => {
+    const client = ctx.girderClient(a.raw('gc'), a.at('gc'));
+    const id = a.string('file_id');
+    const name = a.optionalString('file_name') ?? '';
+    a.ignore('local_file_path', 'file_path', 'temp_dir_path');
+    const dot = name.lastIndexOf('.');
+    const extension = dot > 0 && !name.slice(dot).includes('/') ? name.slice(dot) : '';
+    return withClient(
+      build(a.path, () => new GirderFileIdToVolume(id, { filename: `${id}${extension}` })),
+      client,
+    );
+  },
+};
+
 /** girder_io classes that are known but have no meaning in docker_run (their input would be None). */
 const unsupportedUtils: Record<string, string> = {
   GirderItemMetadata: "it would set the metadata to docker_run's result, None",
@@ -335,6 +354,8 @@ function table(): ReadonlyMap<string, ClassMapper> {
     entries.push([`${GIRDER_TRANSFORMS}.${name}`, mapper]);
   for (const module of UTILS_GIRDER_IO) {
     for (const [name, mapper] of Object.entries(utilsClasses)) entries.push([`${module}.${name}`, mapper]);
+    const contrib = module.replace(/\.girder_io$/, '.contrib.girder_io');
+    for (const [name, mapper] of Object.entries(contribClasses)) entries.push([`${contrib}.${name}`, mapper]);
     for (const [name, reason] of Object.entries(unsupportedUtils))
       entries.push([`${module}.${name}`, unsupported(reason)]);
   }
