@@ -15,11 +15,12 @@ afterEach(async () => {
   await assertNoLeaks({ containers: false });
 });
 
-function newReporter(flushIntervalMs = 60_000): { reporter: JobInfoReporter; id: string } {
-  const { job } = girder.createJob();
+function newReporter(flushIntervalMs = 60_000): { reporter: JobInfoReporter; id: string; token: string } {
+  const { job, token } = girder.createJob();
   return {
     reporter: new JobInfoReporter({ spec: job.jobInfoSpec as JobInfoSpec, flushIntervalMs }),
     id: job._id,
+    token,
   };
 }
 
