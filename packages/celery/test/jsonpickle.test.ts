@@ -170,6 +170,11 @@ describe('jsonpickle decoding of the captured messages', () => {
     expect(encodeJsonPickle(decodeJsonPickleText(text))).toEqual(JSON.parse(text));
   });
 
+  it('reads a py/object whatever the order of its tags', () => {
+    const text = '{"py/state": {"py/b64": "ZfChssPU5fYBI0Vn"}, "py/object": "bson.objectid.ObjectId"}';
+    expect(decodeJsonPickleText(text)).toEqual(new PyObjectId('65f0a1b2c3d4e5f601234567'));
+  });
+
   it("reads Python's NaN and Infinity float literals", () => {
     expect(decodeJsonPickleText('[NaN, Infinity, -Infinity, 1.5e3]')).toEqual([
       Number.NaN,

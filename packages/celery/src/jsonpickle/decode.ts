@@ -58,7 +58,10 @@ class Decoder {
       throw new JsonPickleError(path, `expected JSON, got ${typeof node}`);
     }
     const entries = entriesOf(node);
-    const tag = entries.find(([key]) => key.startsWith('py/'))?.[0];
+    // An object carries other tags (py/state) beside py/object; anything else has exactly one.
+    const tag = entries.some(([key]) => key === 'py/object')
+      ? 'py/object'
+      : entries.find(([key]) => key.startsWith('py/'))?.[0];
     if (tag === undefined) return this.#dict(entries, path);
     const single = (): unknown => {
       if (entries.length !== 1) {
