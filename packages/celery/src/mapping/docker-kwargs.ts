@@ -12,16 +12,27 @@ export type HostConfig = NonNullable<CreateOptions['HostConfig']>;
 
 /** What the keyword arguments of one docker_run call become, before the run's own options. */
 export interface MappedDockerRun {
+  /** `image`. */
   image?: string;
+  /** `pull_image`. */
   pullImage?: boolean;
+  /** `entrypoint` (a string becomes one element). */
   entrypoint?: string[];
+  /** `container_args`, transforms mapped, scalars as Python's `str()`. */
   containerArgs?: unknown[];
+  /** `volumes` (and those of `GIRDER_WORKER_DOCKER_RUN_OPTIONS`), as volume instances. */
   volumes: BindMountVolume[];
+  /** `environment`. */
   environment?: Record<string, unknown>;
+  /** `working_dir`. */
   workingDir?: string;
+  /** `user`. */
   user?: string;
+  /** `remove_container`. */
   removeContainer?: boolean;
+  /** `stream_connectors`. */
   streamConnectors?: unknown[];
+  /** Engine API create options from docker-py keyword arguments (`HostConfig` always present). */
   createOptions: CreateOptions & { HostConfig: HostConfig };
   /** Keyword arguments accepted and ignored as girder_worker ignores them (`tty`, `detach`). */
   ignored: string[];
