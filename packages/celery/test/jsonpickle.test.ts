@@ -5,6 +5,7 @@ import {
   decodeJsonPickleText,
   encodeJsonPickle,
   isJsonPickleError,
+  type OrderedJson,
   PyBytes,
   PyDatetime,
   type PyDict,
@@ -14,6 +15,7 @@ import {
   PyTuple,
   PyType,
   type PyValue,
+  parseOrderedJson,
 } from '../src/index.ts';
 import { amqpMessage, CASES, redisMessage } from './fixture-messages.ts';
 
@@ -224,7 +226,41 @@ describe('jsonpickle decoding of the captured messages', () => {
   });
 });
 
+function plain(value: OrderedJson): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  if (value instanceof Map) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of value) {
+      Object.defineProperty(out, key, {
+        value: plain(item),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  return value;
+}
+
 describe('jsonpickle round trips (property)', () => {
+  it('the order-keeping parser reads any JSON as JSON.parse does, and refuses what it refuses', () => {
+    fc.assert(
+      fc.property(fc.json(), (text) => {
+        expect(plain(parseOrderedJson(text))).toEqual(JSON.parse(text));
+      }),
+    );
+    for (const bad of ['{', '[1,]', '{"a" 1}', '01', '"\\x"', 'tru', '{} x']) {
+      expect(() => JSON.parse(bad)).toThrow();
+      expect(() => parseOrderedJson(bad)).toThrow(/malformed JSON/);
+    }
+  });
+
+  it('refuses to encode an attribute that would read as a tag', () => {
+    const object = new PyObject('m.C', dict({ 'py/id': 1 }));
+    expect(() => encodeJsonPickle(object)).toThrow(/attribute name may not start with "py\/"/);
+  });
+
   it('decode(encode(v)) equals v', () => {
     fc.assert(
       fc.property(tree, (value) => {

@@ -105,6 +105,8 @@ class Encoder {
     const out: { [key: string]: JsonValue } = { 'py/object': object.className };
     for (const [key, item] of Object.entries(object.attributes)) {
       const where = `${path}.${key}`;
+      if (key.startsWith('py/'))
+        throw new JsonPickleError(where, 'an attribute name may not start with "py/"');
       let encoded: JsonValue;
       if (key === '__dict__' && isPyDict(item)) encoded = this.#dict(item, where);
       else if (key === '__reduce__' && Array.isArray(item)) encoded = this.#reduceArgs(item, where);
