@@ -217,6 +217,18 @@ describe('docker-py keyword arguments', () => {
     expect(run.ignored).toEqual(['tty', 'detach']);
   });
 
+  it('takes device_requests as docker-py keyword dicts too, and refuses unknown fields', () => {
+    const run = mapBody({
+      device_requests: [{ count: 2, capabilities: [['gpu', 'utility']], driver: 'nvidia' }],
+    });
+    expect(run.createOptions.HostConfig.DeviceRequests).toEqual([
+      { Driver: 'nvidia', Count: 2, Capabilities: [['gpu', 'utility']] },
+    ]);
+    expect(() => mapBody({ device_requests: [{ gpus: 1 }] })).toThrow(
+      /kwargs\.device_requests\[0\]\.gpus: unknown DeviceRequest field 'gpus'/,
+    );
+  });
+
   it('refuses an unknown keyword argument, naming it', () => {
     const error = thrown(() => mapBody({ ports: { '80/tcp': 8080 } }));
     expect(isUnknownKwargError(error)).toBe(true);

@@ -1,6 +1,6 @@
 import type { DockerRunOptions } from '@girder-worker/docker';
 import { BindMountVolume, volumesFromObject } from '@girder-worker/transforms';
-import { isPyDict, PyObject, PyTuple, type PyValue } from '../jsonpickle/nodes.ts';
+import { isPyDict, type PyDict, PyObject, PyTuple, type PyValue } from '../jsonpickle/nodes.ts';
 import { expected, keyPath } from './attributes.ts';
 import { MappingError } from './errors.ts';
 import type { ValueMapper } from './map-value.ts';
@@ -145,33 +145,46 @@ function environment(value: PyValue, path: string, mapper: ValueMapper): Record<
   return out;
 }
 
+/** docker-py's DeviceRequest keyword names, for a request given as a plain dict. */
+const DEVICE_REQUEST_KWARGS: Record<string, string> = {
+  driver: 'Driver',
+  count: 'Count',
+  device_ids: 'DeviceIDs',
+  capabilities: 'Capabilities',
+  options: 'Options',
+};
+
+/** The Engine API's DeviceRequest fields. */
+const ENGINE_DEVICE_FIELDS = new Set(Object.values(DEVICE_REQUEST_KWARGS));
+
+/**
+ * A `docker.types.DeviceRequest` (pickled: the Engine API fields, a dict subclass) or a dict of
+ * its keyword arguments (`driver`, `count`, `device_ids`, `capabilities`, `options`), as
+ * docker-py takes either.
+ */
 function deviceRequest(value: PyValue, path: string): NonNullable<HostConfig['DeviceRequests']>[number] {
-  const source =
-    value instanceof PyObject && value.className === 'docker.types.containers.DeviceRequest'
-      ? value.attributes
-      : isPyDict(value)
-        ? value
-        : expected(path, 'a docker.types.DeviceRequest or a dict', value);
-  const known = new Set(['Driver', 'Count', 'DeviceIDs', 'Capabilities', 'Options', '__dict__']);
-  for (const key of Object.keys(source)) {
-    if (!known.has(key)) throw new MappingError(keyPath(path, key), `unknown DeviceRequest field '${key}'`);
+  const pickled = value instanceof PyObject && value.className === 'docker.types.containers.DeviceRequest';
+  if (!pickled && !isPyDict(value)) expected(path, 'a docker.types.DeviceRequest or a dict', value);
+  const source: Record<string, PyValue> = {};
+  for (const [key, item] of Object.entries(pickled ? (value as PyObject).attributes : (value as PyDict))) {
+    if (key === '__dict__' && pickled) continue;
+    const field = pickled || ENGINE_DEVICE_FIELDS.has(key) ? key : DEVICE_REQUEST_KWARGS[key];
+    if (!field || !ENGINE_DEVICE_FIELDS.has(field)) {
+      throw new MappingError(keyPath(path, key), `unknown DeviceRequest field '${key}'`);
+    }
+    if (item !== null) source[field] = item;
   }
+  const at = (field: string): string => keyPath(path, field);
   const request: NonNullable<HostConfig['DeviceRequests']>[number] = {};
-  if (source.Driver !== undefined && source.Driver !== null)
-    request.Driver = str(source.Driver, keyPath(path, 'Driver'));
-  if (source.Count !== undefined && source.Count !== null)
-    request.Count = int(source.Count, keyPath(path, 'Count'));
-  if (source.DeviceIDs !== undefined && source.DeviceIDs !== null) {
-    request.DeviceIDs = strings(source.DeviceIDs, keyPath(path, 'DeviceIDs'));
-  }
-  if (source.Capabilities !== undefined && source.Capabilities !== null) {
-    request.Capabilities = list(source.Capabilities, keyPath(path, 'Capabilities')).map((c, i) =>
-      strings(c, keyPath(keyPath(path, 'Capabilities'), i)),
+  if (source.Driver !== undefined) request.Driver = str(source.Driver, at('Driver'));
+  if (source.Count !== undefined) request.Count = int(source.Count, at('Count'));
+  if (source.DeviceIDs !== undefined) request.DeviceIDs = strings(source.DeviceIDs, at('DeviceIDs'));
+  if (source.Capabilities !== undefined) {
+    request.Capabilities = list(source.Capabilities, at('Capabilities')).map((c, i) =>
+      strings(c, keyPath(at('Capabilities'), i)),
     );
   }
-  if (source.Options !== undefined && source.Options !== null) {
-    request.Options = stringDict(source.Options, keyPath(path, 'Options'));
-  }
+  if (source.Options !== undefined) request.Options = stringDict(source.Options, at('Options'));
   return request;
 }
 
