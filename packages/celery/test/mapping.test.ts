@@ -217,6 +217,50 @@ describe('docker-py keyword arguments', () => {
     expect(run.ignored).toEqual(['tty', 'detach']);
   });
 
+  it('maps resource, device and host settings to their Engine API names', () => {
+    const run = mapBody({
+      network_disabled: true,
+      mac_address: '02:42:ac:11:00:02',
+      stop_timeout: 5,
+      cpu_rt_period: 1000,
+      mem_swappiness: 0,
+      oom_score_adj: 100,
+      blkio_weight: 300,
+      storage_opt: { size: '1G' },
+      device_cgroup_rules: ['c 1:3 mr'],
+      devices: ['/dev/fuse', '/dev/sda:/dev/xvda:r'],
+      ulimits: [{ name: 'nofile', soft: 1024, hard: 2048 }],
+      log_config: { type: 'json-file', config: { 'max-size': '1m' } },
+      extra_hosts: { girder: '127.0.0.1' },
+      tmpfs: ['/run:size=1m', '/cache'],
+      memswap_limit: -1,
+      nano_cpus: 500000000,
+    });
+    expect(run.createOptions).toEqual({
+      NetworkDisabled: true,
+      MacAddress: '02:42:ac:11:00:02',
+      StopTimeout: 5,
+      HostConfig: {
+        CpuRealtimePeriod: 1000,
+        MemorySwappiness: 0,
+        OomScoreAdj: 100,
+        BlkioWeight: 300,
+        StorageOpt: { size: '1G' },
+        DeviceCgroupRules: ['c 1:3 mr'],
+        Devices: [
+          { PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' },
+          { PathOnHost: '/dev/sda', PathInContainer: '/dev/xvda', CgroupPermissions: 'r' },
+        ],
+        Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }],
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '1m' } },
+        ExtraHosts: ['girder:127.0.0.1'],
+        Tmpfs: { '/run': 'size=1m', '/cache': '' },
+        MemorySwap: -1,
+        NanoCpus: 500000000,
+      },
+    });
+  });
+
   it('takes device_requests as docker-py keyword dicts too, and refuses unknown fields', () => {
     const run = mapBody({
       device_requests: [{ count: 2, capabilities: [['gpu', 'utility']], driver: 'nvidia' }],
