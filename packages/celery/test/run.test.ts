@@ -249,6 +249,27 @@ describe('docker_run end to end', () => {
     expect(girder.getJob(job._id).status).toBe(JobStatus.ERROR);
   });
 
+  it('fails an unknown class on the job, naming the class and its JSON path', async () => {
+    const { job, spec } = newJob();
+    const m = message(spec, { containerArgs: ['true'] });
+    const body = JSON.stringify({
+      'py/tuple': [
+        { 'py/tuple': [TEST_IMAGE] },
+        {
+          pull_image: false,
+          container_args: ['run', { 'py/object': 'slicer_cli_web.CustomTransform', x: 1 }],
+        },
+        { callbacks: null, errbacks: null, chain: null, chord: null },
+      ],
+    });
+    const outcome = await run({ ...m, body: Buffer.from(body) });
+    expect(outcome).toMatchObject({ status: 'FAILURE', error: { type: 'UnknownClassError' } });
+    expect(jobLog(job._id)).toMatch(
+      /^UnknownClassError: kwargs\.container_args\[1\]: unknown class 'slicer_cli_web\.CustomTransform'/,
+    );
+    expect(girder.getJob(job._id).status).toBe(JobStatus.ERROR);
+  });
+
   it('stops the container and ends CANCELED when the Girder job turns CANCELING', async () => {
     const { job, spec } = newJob();
     const pending = run(message(spec, { containerArgs: ['sh', '-c', 'echo started; sleep 60'] }));
