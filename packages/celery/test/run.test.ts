@@ -123,6 +123,26 @@ describe('docker_run end to end', () => {
     expect(jobLog(job._id)).toBe('hello\nno newline é');
   });
 
+  it('runs tasks concurrently, each with its own volume and job log', async () => {
+    const jobs = [newJob(), newJob(), newJob()];
+    const outcomes = await Promise.all(
+      jobs.map(({ spec }, i) =>
+        run(
+          message(spec, {
+            containerArgs: [
+              'sh',
+              '-c',
+              `echo ${i} > "$0/mine"; sleep 1; cat "$0/mine"`,
+              TemporaryVolume.default,
+            ],
+          }),
+        ),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
+    expect(jobs.map(({ job }) => jobLog(job._id))).toEqual(['0\n', '1\n', '2\n']);
+  });
+
   it('fails on a non-zero exit with Python text, stderr in the log, and the handler goes on', async () => {
     const { job, spec } = newJob();
     const outcome = await run(message(spec, { containerArgs: ['sh', '-c', 'echo oops >&2; exit 3'] }));
