@@ -339,6 +339,20 @@ describe('docker_run end to end', () => {
     expect(jobLog(job._id)).toBe('again\n');
   });
 
+  it('runs a redelivered message again when its job is still RUNNING (the worker died mid-run)', async () => {
+    const { job, spec } = newJob();
+    await fetch(spec.url, {
+      method: 'PUT',
+      headers: { ...spec.headers, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'status=2',
+    });
+    const m = message(spec, { containerArgs: ['echo', 'resumed'] });
+    const outcome = await run({ ...m, properties: { ...m.properties, redelivered: true } });
+    expect(outcome.status).toBe('SUCCESS');
+    expect(statuses(job._id)).toEqual([JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCESS]);
+    expect(jobLog(job._id)).toBe('resumed\n');
+  });
+
   it('ends CANCELED without running when the job is already CANCELING', async () => {
     const { job, spec } = newJob();
     await fetch(`${girder.apiUrl}/job/${job._id}/cancel`, {
