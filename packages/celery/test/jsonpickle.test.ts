@@ -256,6 +256,26 @@ describe('jsonpickle round trips (property)', () => {
     }
   });
 
+  it('decodes text the same on its fast path (JSON.parse) as through the order-keeping parser', () => {
+    fc.assert(
+      fc.property(fc.json(), (text) => {
+        let slow: unknown;
+        let fast: unknown;
+        try {
+          slow = decodeJsonPickle(parseOrderedJson(text));
+        } catch (error) {
+          slow = String(error);
+        }
+        try {
+          fast = decodeJsonPickleText(text);
+        } catch (error) {
+          fast = String(error);
+        }
+        expect(fast).toEqual(slow);
+      }),
+    );
+  });
+
   it('refuses to encode an attribute that would read as a tag', () => {
     const object = new PyObject('m.C', dict({ 'py/id': 1 }));
     expect(() => encodeJsonPickle(object)).toThrow(/attribute name may not start with "py\/"/);

@@ -204,6 +204,17 @@ function specialize(object: PyObject, path: string): PyValue {
   return object;
 }
 
+/** A key that JavaScript objects would move first (a canonical array index). */
+const INDEX_KEY = /"(?:0|[1-9]\d*)"\s*:/;
+
+function fastParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return parseOrderedJson(text); // for its error, which names the offset
+  }
+}
+
 /**
  * Decodes one jsonpickle-encoded value (already parsed JSON, objects as plain objects or `Map`s)
  * into typed nodes. `py/id` numbering starts afresh for each call, as jsonpickle numbers each
@@ -225,9 +236,11 @@ export function decodeJsonPickle(value: unknown, path = ''): PyValue {
  * @throws {@link JsonPickleError} on malformed JSON, an unsupported tag or a dangling `py/id`
  */
 export function decodeJsonPickleText(text: string, path = ''): PyValue {
-  let parsed: OrderedJson;
+  let parsed: OrderedJson | unknown;
   try {
-    parsed = parseOrderedJson(text);
+    // JSON.parse keeps key order unless a key looks like an array index ("10"): only then, or
+    // when escapes could spell one, is the slower order-keeping parser needed.
+    parsed = INDEX_KEY.test(text) || text.includes('\\u') ? parseOrderedJson(text) : fastParse(text);
   } catch (error) {
     if (error instanceof JsonPickleError && path) throw new JsonPickleError(path, error.message);
     throw error;
