@@ -129,7 +129,7 @@ export class FieldReader {
    * it would be resolved against whatever directory the process happens to run in.
    */
   hostPath(name: string): string {
-    const value = this.#fields[name];
+    const value = this.value(name);
     if (typeof value !== 'string' || value === '' || value.includes('\0'))
       this.fail(name, 'an absolute path');
     if (isAbsolute(value)) return value;
