@@ -28,6 +28,12 @@ export const DEFAULT_FORBIDDEN_OPTIONS: readonly string[] = Object.freeze([
   'HostConfig.Links',
   'HostConfig.ExtraHosts',
   'HostConfig.OomKillDisable',
+  'HostConfig.OomScoreAdj',
+  'HostConfig.Capabilities',
+  'HostConfig.MaskedPaths',
+  'HostConfig.ReadonlyPaths',
+  'HostConfig.ContainerIDFile',
+  'NetworkingConfig',
 ]);
 
 /**

@@ -103,6 +103,14 @@ describe('a run outside the policy fails as bad input before any container start
       'createOptions.HostConfig.Mounts: expected not set (forbidden by the worker policy), got an array of 1',
     ],
     [
+      { HostConfig: { MaskedPaths: [] } },
+      'createOptions.HostConfig.MaskedPaths: expected not set (forbidden by the worker policy), got an array of 0',
+    ],
+    [
+      { NetworkingConfig: { EndpointsConfig: { host: {} } } },
+      'createOptions.NetworkingConfig: expected not set (forbidden by the worker policy), got an object',
+    ],
+    [
       { HostConfig: { NetworkMode: 'host' } },
       'createOptions.HostConfig.NetworkMode: expected "none" (enforced by the worker policy), got "host"',
     ],
