@@ -195,11 +195,14 @@ async function prepareContainer(run: Run): Promise<ContainerPlan> {
   const { opts, ctx, signal, cleanup, inventory } = run;
   const cleaned = new WeakSet<Transform>();
   cleanup.defer(() => cleanupTransforms([...inventory.hookTransforms].reverse(), ctx, cleaned));
+  // The volumes too: one listed only in `volumes` is made for the run (a missing host folder, a
+  // temporary volume) and removed after, as one met among the arguments is.
   const transformed = await transformArguments(
     {
       containerArgs: opts.containerArgs,
       environment: opts.environment,
       streamConnectors: opts.streamConnectors,
+      volumes: opts.volumes,
     },
     ctx,
   );

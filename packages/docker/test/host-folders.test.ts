@@ -7,7 +7,7 @@ import {
   snapshotFiles,
   TEST_IMAGE,
 } from '@girder-worker/test-helpers';
-import { BindMountVolume, VolumePath } from '@girder-worker/transforms';
+import { BindMountVolume, TemporaryVolume, VolumePath } from '@girder-worker/transforms';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dockerRun } from '../src/index.ts';
 import { HookOf } from './helpers.ts';
@@ -39,6 +39,22 @@ describe('host folders created for a run are removed after it (issue 12 case 16)
     expect(seen).toBe('user data\n');
     expect(await readdir(fixture)).toEqual(['existing']);
     await assertUnchanged(before);
+  });
+
+  it('makes and removes a missing host folder or a temporary volume listed only in volumes', async () => {
+    const fixture = await makeTempDir();
+    const onlyListed = new BindMountVolume(join(fixture, 'listed'), '/mnt/listed');
+    const scratch = new TemporaryVolume({ hostDir: fixture });
+    const lines: string[] = [];
+    await dockerRun({
+      ...base,
+      volumes: [onlyListed, scratch],
+      // The run's own volume and the listed temporary one are both mounted under /mnt/girder_worker.
+      containerArgs: ['sh', '-c', 'echo x > /mnt/listed/f.txt && ls /mnt/girder_worker | wc -l'],
+      reporter: { log: (line) => lines.push(line.trim()), progress: () => {} },
+    });
+    expect(lines).toEqual(['2']);
+    expect(await readdir(fixture)).toEqual([]);
   });
 
   it('removes a missing temporaryVolumeRoot it created, once empty', async () => {
