@@ -281,7 +281,15 @@ describe('docker-py keyword arguments', () => {
 
   it('refuses a value of the wrong type, naming the field', () => {
     expect(() => mapBody({ shm_size: 'lots' })).toThrow(/kwargs\.shm_size: expected a byte count/);
-    expect(() => mapBody({ pull_image: 'yes' })).toThrow(/kwargs\.pull_image: expected True or False/);
+    expect(() => mapBody({ pull_image: 'yes' })).toThrow(
+      /kwargs\.pull_image: expected true, false, "always", "if-not-present" or "never"/,
+    );
+  });
+
+  it("takes slicer_cli_web's pull policies as well as booleans", () => {
+    expect(mapBody({ pull_image: 'if-not-present' }).pullImage).toBe('if-not-present');
+    expect(mapBody({ pull_image: 'never' }).pullImage).toBe('never');
+    expect(mapBody({ pull_image: true }).pullImage).toBe(true);
   });
 
   it('honours GIRDER_WORKER_DOCKER_RUN_OPTIONS passed in: defaults, read-only volumes, message wins', () => {

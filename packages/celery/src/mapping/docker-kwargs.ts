@@ -1,4 +1,4 @@
-import type { DockerRunOptions } from '@girder-worker/docker';
+import { type DockerRunOptions, type PullImageOption, parsePullPolicy } from '@girder-worker/docker';
 import { BindMountVolume, volumesFromObject } from '@girder-worker/transforms';
 import { isPyDict, type PyDict, PyObject, PyTuple, type PyValue } from '../jsonpickle/nodes.ts';
 import { expected, keyPath } from './attributes.ts';
@@ -14,8 +14,8 @@ export type HostConfig = NonNullable<CreateOptions['HostConfig']>;
 export interface MappedDockerRun {
   /** `image`. */
   image?: string;
-  /** `pull_image`. */
-  pullImage?: boolean;
+  /** `pull_image`: a boolean, or a policy string (`'if-not-present'`, as slicer_cli_web sends). */
+  pullImage?: PullImageOption;
   /** `entrypoint` (a string becomes one element). */
   entrypoint?: string[];
   /** `container_args`, transforms mapped, scalars as Python's `str()`. */
@@ -221,7 +221,7 @@ export const DOCKER_KWARGS: ReadonlyMap<string, KwargMapper> = new Map<string, K
   [
     'pull_image',
     (v, p, run) => {
-      run.pullImage = bool(v, p);
+      run.pullImage = typeof v === 'string' ? parsePullPolicy(v, p) : bool(v, p);
     },
   ],
   [

@@ -1,13 +1,7 @@
-import {
-  type DockerRunOptions,
-  dockerFromEnv,
-  dockerRun,
-  ImageNotFoundError,
-  imageExists,
-} from '@girder-worker/docker';
+import { type DockerRunOptions, dockerFromEnv, dockerRun, ImageNotFoundError } from '@girder-worker/docker';
 import { isFinalJobStatus, JobStatus } from '@girder-worker/girder';
 import { GirderClient } from '@girder-worker/girder-client';
-import { type Logger, Services, silentLogger, TemporaryVolume } from '@girder-worker/transforms';
+import { type Logger, Services, silentLogger } from '@girder-worker/transforms';
 import { isPyDict } from '../jsonpickle/nodes.ts';
 import { type MappedDockerRunTask, mapDockerRun } from '../mapping/map-docker-run.ts';
 import type { GirderClientSpec } from '../mapping/map-value.ts';
@@ -55,29 +49,17 @@ function defaultClient(spec: GirderClientSpec): GirderClient {
   return new GirderClient({ apiUrl: spec.apiUrl, ...(spec.token ? { token: spec.token } : {}) });
 }
 
-/**
- * Makes the `TemporaryVolume`s listed in `volumes` (girder_worker transforms them before the run;
- * dockerRun only makes those it meets among the arguments) and removes them afterwards.
- */
-async function withOwnTemporaryVolumes<T>(
-  mapped: MappedDockerRunTask,
-  logger: Logger,
-  run: () => Promise<T>,
-): Promise<T> {
-  const own = mapped.volumes.filter(
-    (v): v is TemporaryVolume => v instanceof TemporaryVolume && !v.isDefault,
-  );
+/** Whether the engine has `image` (a 404 is no; any other failure is thrown). */
+async function imagePresent(
+  docker: NonNullable<DockerRunOptions['docker']>,
+  image: string,
+): Promise<boolean> {
   try {
-    await Promise.all(own.map((v) => v.create()));
-    return await run();
-  } finally {
-    for (const volume of own) {
-      if (volume.created) {
-        await volume.remove().catch((error: unknown) => {
-          logger.warn('could not remove a temporary volume', { error: String(error) });
-        });
-      }
-    }
+    await docker.getImage(image).inspect();
+    return true;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return false;
+    throw error;
   }
 }
 
@@ -255,7 +237,10 @@ export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): T
     try {
       const image = mapped.image;
       if (!image) throw new CeleryProtocolError('args[0]', 'docker_run needs an image');
-      if (mapped.pullImage === false && !(await imageExists(docker, image))) {
+      if (
+        (mapped.pullImage === false || mapped.pullImage === 'never') &&
+        !(await imagePresent(docker, image))
+      ) {
         throw new ImageNotFoundError(
           image,
           'is not present on this worker and pull_image is False: build or pull it on the worker host first',
@@ -266,15 +251,13 @@ export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): T
         image: mapped.image,
         environment: Object.keys(mapped.environment ?? {}),
       });
-      const result = await withOwnTemporaryVolumes(mapped, logger, () =>
-        dockerRun({
-          ...runOptions(task, { ...mapped, image }, run),
-          signal,
-          docker,
-          logger,
-          reporter: reporterFor(run, logger),
-        }),
-      );
+      const result = await dockerRun({
+        ...runOptions(task, { ...mapped, image }, run),
+        signal,
+        docker,
+        logger,
+        reporter: reporterFor(run, logger),
+      });
       // The run succeeded: a failed status update is logged, it does not turn the task into a failure.
       const status = await job?.setStatus(JobStatus.SUCCESS).catch((error: unknown) => {
         logger.warn('could not set the Girder job to SUCCESS', { taskId: task.id, error: String(error) });
