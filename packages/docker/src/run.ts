@@ -95,45 +95,13 @@ interface Ran {
 export async function dockerRun(options: DockerRunOptions): Promise<DockerRunResult> {
   const opts = normalizeOptions(options);
   const inventory = takeInventory(opts);
-  const signal = opts.signal ?? new AbortController().signal;
   if (opts.policy) {
     opts.createOptions = enforceOnOptions(opts.policy, opts.image, opts.createOptions, opts.resources);
     opts.timeoutMs = enforceTimeout(opts.policy, opts.timeoutMs);
     await enforceOnHostPaths(opts.policy, inventory.hostPaths);
   }
-  const logger = opts.logger ?? silentLogger;
-  const runId = opts.runId ?? randomUUID();
-  const labels = {
-    ...(opts.createOptions.Labels ?? {}),
-    ...runLabels(runId, opts.workerId ?? defaultWorkerId()),
-  };
-  signal.throwIfAborted();
-
-  const runVolume = new TemporaryVolume(
-    opts.temporaryVolumeRoot ? { hostDir: opts.temporaryVolumeRoot } : {},
-  );
-  await runVolume.create();
-  const cleanup = new CleanupStack();
-  cleanup.defer(() => runVolume.remove());
-  const run: Run = {
-    opts,
-    inventory,
-    ctx: createTransformContext({
-      runId,
-      temporaryVolume: runVolume,
-      signal,
-      logger,
-      ...(opts.reporter ? { reporter: opts.reporter } : {}),
-      services: opts.services ?? new Services(),
-    }),
-    docker: opts.docker ?? dockerFromEnv(),
-    logger,
-    signal,
-    onEvent: opts.onEvent ?? ((): void => {}),
-    labels,
-    runVolume,
-    cleanup,
-  };
+  const run = await openRun(opts, inventory);
+  const { signal, logger, ctx, cleanup } = run;
   let started = false;
   let failed = false;
   try {
@@ -157,12 +125,12 @@ export async function dockerRun(options: DockerRunOptions): Promise<DockerRunRes
     }
     if (ran.failures.length > 0) throw ran.failures[0];
     const result = { exitCode: ran.exitCode, containerId: ran.session.id };
-    const results = await runResultHooks(opts.resultHooks, result, run.ctx);
+    const results = await runResultHooks(opts.resultHooks, result, ctx);
     return { ...result, results };
   } catch (error) {
     failed = true;
     if (started && !signal.aborted) {
-      await runExceptionHooks(opts.resultHooks, error, run.ctx).catch((hookError: unknown) => {
+      await runExceptionHooks(opts.resultHooks, error, ctx).catch((hookError: unknown) => {
         logger.warn('exception hooks failed', { error: String(hookError) });
       });
     }
@@ -170,12 +138,49 @@ export async function dockerRun(options: DockerRunOptions): Promise<DockerRunRes
   } finally {
     const cleanupErrors = await cleanup.run();
     if (cleanupErrors.length > 0) {
-      logger.warn('cleanup after the run failed', { runId, errors: cleanupErrors.map(String) });
+      logger.warn('cleanup after the run failed', { runId: ctx.runId, errors: cleanupErrors.map(String) });
     }
     // A cleanup failure must not hide the run's own error; after a success it is the error.
     // biome-ignore lint/correctness/noUnsafeFinally: surfacing leaks after a successful run is intended
     if (cleanupErrors.length > 0 && !failed) throw new CleanupError(cleanupErrors);
   }
+}
+
+/** The run's fixed parts: ids, labels, its own temporary volume (made now, removed last) and context. */
+async function openRun(opts: NormalizedDockerRunOptions, inventory: RunInventory): Promise<Run> {
+  const signal = opts.signal ?? new AbortController().signal;
+  const logger = opts.logger ?? silentLogger;
+  const runId = opts.runId ?? randomUUID();
+  const labels = {
+    ...(opts.createOptions.Labels ?? {}),
+    ...runLabels(runId, opts.workerId ?? defaultWorkerId()),
+  };
+  signal.throwIfAborted();
+  const runVolume = new TemporaryVolume(
+    opts.temporaryVolumeRoot ? { hostDir: opts.temporaryVolumeRoot } : {},
+  );
+  await runVolume.create();
+  const cleanup = new CleanupStack();
+  cleanup.defer(() => runVolume.remove());
+  return {
+    opts,
+    inventory,
+    ctx: createTransformContext({
+      runId,
+      temporaryVolume: runVolume,
+      signal,
+      logger,
+      ...(opts.reporter ? { reporter: opts.reporter } : {}),
+      services: opts.services ?? new Services(),
+    }),
+    docker: opts.docker ?? dockerFromEnv(),
+    logger,
+    signal,
+    onEvent: opts.onEvent ?? ((): void => {}),
+    labels,
+    runVolume,
+    cleanup,
+  };
 }
 
 /** Transforms the arguments, then plans, creates, wires, starts and waits for the container. */

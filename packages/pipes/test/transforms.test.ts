@@ -405,3 +405,41 @@ describe('HostFileSource and HostFileSink', () => {
     }
   });
 });
+
+describe('Connect revived from JSON', () => {
+  const registry = createRegistry(coreKinds, pipesKinds);
+  const pipe = (kind: string, name: string) => ({ $transform: kind, name });
+
+  it.each([
+    [
+      { input: pipe('NamedInputPipe', 'in'), output: { $transform: 'HostFileSink', path: '/tmp/out' } },
+      'args[0].input: expected a source: NamedInputPipe is a place bytes go to (are input and output swapped?), got a NamedInputPipe transform',
+    ],
+    [
+      { input: { $transform: 'HostFileSource', path: '/tmp/in' }, output: pipe('NamedOutputPipe', 'out') },
+      'args[0].output: expected a sink: NamedOutputPipe is a place bytes come from (are input and output swapped?), got a NamedOutputPipe transform',
+    ],
+    [
+      {
+        input: { $transform: 'HostFileSource', path: '/tmp/in' },
+        output: { $transform: 'HostFileSink', path: '/tmp/o' },
+      },
+      'args[0].output: expected a NamedInputPipe (or a NamedOutputPipe or container stream as input), got a HostFileSink transform',
+    ],
+  ])('refuses sides of the wrong kind, naming the side: %j', (sides, message) => {
+    expect(() => revive([{ $transform: 'Connect', ...sides }], registry, 'args')).toThrow(message);
+  });
+
+  it('takes relative host paths from revive’s baseDir, and refuses them without one', () => {
+    const json = [
+      {
+        $transform: 'Connect',
+        input: { $transform: 'HostFileSource', path: 'in.csv' },
+        output: pipe('NamedInputPipe', 'in'),
+      },
+    ];
+    const [connect] = revive(json, registry, { baseDir: '/srv/specs' }) as [Connect];
+    expect((connect.input as unknown as { path: string }).path).toBe('/srv/specs/in.csv');
+    expect(() => revive(json, registry)).toThrow('[0].input.path: expected an absolute path, got "in.csv"');
+  });
+});
