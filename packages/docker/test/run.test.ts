@@ -194,8 +194,7 @@ describe('validation', () => {
     expect((error as Error).message).toBe(message);
   });
 
-  it('fails quickly and clearly on a missing image', async () => {
-    const started = Date.now();
+  it('fails clearly on a missing image', async () => {
     const notPulled = await dockerRun({ image: 'girder-worker-test/absent:1', pullImage: false }).catch(
       (e: unknown) => e,
     );
@@ -208,7 +207,6 @@ describe('validation', () => {
     );
     expect(isImageNotFoundError(pulled)).toBe(true);
     expect((pulled as Error).message).toMatch(/^image 'girder-worker-test\/absent:1' could not be pulled: /);
-    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
 
@@ -285,7 +283,7 @@ describe('streams', () => {
   });
 
   it('ends the run when the container never opens its pipe', async () => {
-    const started = Date.now();
+    // A writer that kept waiting would hold the run until the test times out.
     const result = await dockerRun({
       ...base,
       containerArgs: [
@@ -296,7 +294,6 @@ describe('streams', () => {
       ],
     });
     expect(result.exitCode).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('loses no early output: 100 one-line containers each deliver their line', async () => {
@@ -318,10 +315,10 @@ describe('streams', () => {
 describe('cancel', () => {
   it('stops a running container and leaves nothing behind', async () => {
     const controller = new AbortController();
-    const started = Date.now();
+    // Longer than the test timeout: only a stopped container lets the run end in time.
     const run = dockerRun({
       ...base,
-      containerArgs: ['sleep', '60'],
+      containerArgs: ['sleep', '3600'],
       signal: controller.signal,
       stopGraceMs: 500,
       onEvent: (event) => {
@@ -329,7 +326,6 @@ describe('cancel', () => {
       },
     });
     await expect(run).rejects.toThrow('cancelled by test');
-    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it('cancels mid-stream: the pipe, the connector and the container all end', async () => {
