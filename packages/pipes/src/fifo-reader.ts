@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { FifoPeerMissingError } from './errors.ts';
+import { normalizeFifoEndOptions } from './fifo-end-options.ts';
 import { closeQuietly, openFifoDescriptor, wrapFifoDescriptor } from './fifo-fd.ts';
 
 /** Options of {@link openFifoReader}. */
@@ -36,10 +37,7 @@ function normalize(options: FifoReaderOptions): NormalizedReaderOptions {
       `openFifoReader options.onMissingWriter: expected 'error' or 'end', got ${String(onMissingWriter)}`,
     );
   }
-  if (options.until !== undefined && typeof options.until?.then !== 'function') {
-    throw new TypeError('openFifoReader options.until: expected a promise');
-  }
-  return { signal: options.signal, until: options.until, onMissingWriter };
+  return { ...normalizeFifoEndOptions(options, 'openFifoReader'), onMissingWriter };
 }
 
 /**

@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { FifoPeerClosedError, FifoPeerMissingError } from './errors.ts';
+import { normalizeFifoEndOptions } from './fifo-end-options.ts';
 import { closeQuietly, openFifoDescriptor, wrapFifoDescriptor } from './fifo-fd.ts';
 
 /** Options of {@link openFifoWriter}. */
@@ -34,10 +35,7 @@ function normalize(options: FifoWriterOptions): NormalizedWriterOptions {
       `openFifoWriter options.maxRetryDelayMs: expected a number >= 1, got ${String(maxRetryDelayMs)}`,
     );
   }
-  if (options.until !== undefined && typeof options.until?.then !== 'function') {
-    throw new TypeError('openFifoWriter options.until: expected a promise');
-  }
-  return { signal: options.signal, until: options.until, maxRetryDelayMs };
+  return { ...normalizeFifoEndOptions(options, 'openFifoWriter'), maxRetryDelayMs };
 }
 
 /**
