@@ -16,5 +16,6 @@ const connect =
     : new Connect(new NamedOutputPipe(basename(fifo), at), new HostFileSink(to));
 const ctx = await benchContext(dirname(fifo));
 const connector = await connect.connector(ctx, {});
+const started = performance.now();
 const { bytesMoved } = await connector.start();
-console.error(`moved ${bytesMoved} bytes`);
+console.error(`moved ${bytesMoved} bytes in ${(performance.now() - started).toFixed(0)} ms`);

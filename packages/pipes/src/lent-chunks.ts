@@ -84,9 +84,38 @@ function writeChunk(sink: Writable, chunk: Uint8Array): Promise<void> {
 }
 
 /**
+ * Races each step of a transfer against its stop (abort, a broken output) without leaving a
+ * reaction behind per step: `Promise.race` against one long-lived promise would attach one to it
+ * for every chunk, and a 4 GiB transfer in 64 KiB chunks would keep 65 536 of them.
+ */
+function createStopper(): { stop(error: unknown): void; guard<T>(step: Promise<T>): Promise<T> } {
+  let stopped: { error: unknown } | undefined;
+  let interrupt: ((error: unknown) => void) | undefined;
+  return {
+    stop(error) {
+      stopped ??= { error };
+      interrupt?.(stopped.error);
+    },
+    guard<T>(step: Promise<T>): Promise<T> {
+      if (stopped) {
+        step.catch(() => {});
+        return Promise.reject(stopped.error);
+      }
+      return new Promise<T>((resolve, reject) => {
+        interrupt = reject;
+        step.then(resolve, reject);
+      }).finally(() => {
+        interrupt = undefined;
+      });
+    },
+  };
+}
+
+/**
  * Moves lent chunks: each is written, and the sink done with it, before the next is asked for.
  * A FIFO writer, a file or a sink marked with {@link releasesChunks} is done with a chunk once
- * its callback runs; other sinks get a copy, since they may keep it. On failure or abort both ends are closed; `record` learns which side failed.
+ * its callback runs; other sinks get a copy, since they may keep it. On failure or abort both
+ * ends are closed; `record` learns which side failed.
  */
 export async function pumpLent(
   source: LentChunks,
@@ -101,28 +130,33 @@ export async function pumpLent(
     record(side)(error);
     throw error;
   };
-  const { promise: aborted, reject: abort } = Promise.withResolvers<never>();
-  aborted.catch(() => {});
-  const onAbort = (): void => abort(signal.reason);
+  const { stop, guard } = createStopper();
+  const onAbort = (): void => stop(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   // Settles when the sink finishes (after end) or breaks; before end, either is a failure.
+  let ending = false;
   const outputDone = finished(sink);
-  const outputBroken = outputDone.then(
-    () => Promise.reject(new Error('the output finished before the input ended')),
-    failOn('output'),
+  outputDone.then(
+    () => {
+      if (!ending) stop(new Error('the output finished before the input ended'));
+    },
+    (error: unknown) => {
+      record('output')(error);
+      stop(error);
+    },
   );
-  outputBroken.catch(() => {});
   try {
     signal.throwIfAborted();
     for (;;) {
-      const step = await Promise.race([iterator.next().catch(failOn('input')), aborted, outputBroken]);
+      const step = await guard(iterator.next().catch(failOn('input')));
       if (step.done) break;
       const chunk = keepsNothing ? step.value : Buffer.from(step.value);
-      await Promise.race([writeChunk(sink, chunk).catch(failOn('output')), aborted, outputBroken]);
+      await guard(writeChunk(sink, chunk).catch(failOn('output')));
       moved.bytes += chunk.byteLength;
     }
+    ending = true;
     sink.end();
-    await Promise.race([outputDone.catch(failOn('output')), aborted]);
+    await guard(outputDone.catch(failOn('output')));
   } catch (error) {
     iterator.return?.()?.catch(() => {});
     sink.destroy();
