@@ -169,14 +169,42 @@ try {
     `| stdout capture 256 MiB, best of ${ROUNDS} | ${(256 / (soOurs / 1000)).toFixed(0)} MiB/s | docker run … \\| wc -c ${(256 / (soRaw / 1000)).toFixed(0)} MiB/s | ${(soRaw / soOurs).toFixed(2)} (≥ 0.95) |`,
   );
 
-  // 5. Peak RSS of a process streaming 1 GiB and 4 GiB into a container.
-  for (const gib of [1, 4]) {
-    const out = execFileSync(
+  // 5. Peak RSS of a process streaming real files in and out, against its own baseline (20 echo
+  //    runs in the same process). Each measurement in a fresh process.
+  const rssFiles = new Map<number, string>([[GIB * 1024, file]]);
+  const four = join(dir, 'input-4g.bin');
+  execFileSync('sh', ['-c', 'cat "$0" "$0" "$0" "$0" > "$1"', file, four]);
+  rssFiles.set(GIB * 4096, four);
+  const quarter = join(dir, 'input-256m.bin');
+  execFileSync('dd', [`if=${file}`, `of=${quarter}`, 'bs=1M', 'count=256'], { stdio: 'ignore' });
+  rssFiles.set(256, quarter);
+  const rssCases: [string, 'in' | 'out', number, number, number][] = [
+    ['in', 'in', GIB * 1024, 1, 120],
+    ['in', 'in', GIB * 4096, 1, 120],
+    ['out', 'out', GIB * 1024, 1, 120],
+    ['out', 'out', GIB * 4096, 1, 120],
+    ['in, 4 in parallel', 'in', 256, 4, 140],
+    ['out, 4 in parallel', 'out', 256, 4, 140],
+  ];
+  for (const [label, mode, mib, parallel, bound] of rssCases) {
+    const outDir = join(dir, `rss-out-${mode}-${mib}-${parallel}`);
+    execFileSync('mkdir', ['-p', outDir]);
+    const printed = execFileSync(
       process.execPath,
-      [new URL('./stream-rss.ts', import.meta.url).pathname, String(gib)],
+      [
+        new URL('./stream-rss.ts', import.meta.url).pathname,
+        mode,
+        String(mib),
+        String(parallel),
+        mode === 'in' ? (rssFiles.get(mib) as string) : outDir,
+      ],
       { encoding: 'utf8' },
     );
-    rows.push(`| peak RSS streaming ${gib} GiB into a container | ${out.trim()} MiB | | target < 120 MiB |`);
+    execFileSync('rm', ['-rf', outDir]);
+    const { baseline, peak } = JSON.parse(printed) as { baseline: number; peak: number };
+    rows.push(
+      `| peak RSS streaming ${mib} MiB ${label} (real files) | ${peak.toFixed(0)} MiB | baseline (20 echo runs, same process) ${baseline.toFixed(0)} MiB | target < ${bound} MiB |`,
+    );
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

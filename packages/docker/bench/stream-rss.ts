@@ -1,33 +1,46 @@
-// Prints this process's peak RSS (MiB) after streaming N GiB of generated data into a container.
-import { Readable } from 'node:stream';
-import { Connect, NamedInputPipe } from '@girder-worker/pipes';
-import { Transform } from '@girder-worker/transforms';
+// One memory measurement in a fresh process, from and to REAL files (run by run.ts): prints this
+// process's peak RSS (MiB) after 20 `echo` runs (the baseline) and after streaming.
+//   node bench/stream-rss.ts in  <MiB> <parallel> <input file>   HostFileSource → NamedInputPipe → md5sum
+//   node bench/stream-rss.ts out <MiB> <parallel> <output dir>   dd → NamedOutputPipe → HostFileSink
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Connect, HostFileSink, HostFileSource, NamedInputPipe, NamedOutputPipe } from '@girder-worker/pipes';
 import { dockerRun } from '../src/index.ts';
 
-const gib = Number(process.argv[2] ?? 1);
-const block = Buffer.alloc(1024 * 1024, 7);
-class Generated extends Transform<() => Readable> {
-  static readonly kind = 'Generated';
-  transform(): () => Readable {
-    return () =>
-      Readable.from(
-        (function* () {
-          for (let i = 0; i < gib * 1024; i++) yield block;
-        })(),
-      );
-  }
-  toJSON(): Record<string, unknown> {
-    return {};
-  }
+const [mode, mibText, parallelText, path] = process.argv.slice(2);
+const mib = Number(mibText);
+const parallel = Number(parallelText);
+if ((mode !== 'in' && mode !== 'out') || !(mib > 0) || !(parallel > 0) || !path) {
+  throw new Error('usage: stream-rss.ts in|out <MiB> <parallel> <input file | output dir>');
 }
-await dockerRun({
-  image: process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest',
-  pullImage: false,
-  containerArgs: [
-    'sh',
-    '-c',
-    'dd if="$0" of=/dev/null bs=1M 2>/dev/null',
-    new Connect(new Generated(), new NamedInputPipe('in')),
-  ],
-});
-console.log((process.resourceUsage().maxRSS / 1024).toFixed(0));
+const image = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
+const quiet = { log() {}, progress() {} };
+const peakMiB = (): number => process.resourceUsage().maxRSS / 1024;
+
+for (let i = 0; i < 20; i++) {
+  await dockerRun({ image, pullImage: false, containerArgs: ['echo', 'hi'], reporter: quiet });
+}
+const baseline = peakMiB();
+await Promise.all(
+  Array.from({ length: parallel }, async (_, i) => {
+    const target = join(path, `out-${i}.bin`);
+    await dockerRun({
+      image,
+      pullImage: false,
+      reporter: quiet,
+      containerArgs:
+        mode === 'in'
+          ? ['md5sum', new Connect(new HostFileSource(path), new NamedInputPipe('in'))]
+          : [
+              'sh',
+              '-c',
+              `dd if=/dev/zero bs=1M count=${mib} 2>/dev/null > "$0"`,
+              new Connect(new NamedOutputPipe('out'), new HostFileSink(target)),
+            ],
+    });
+    if (mode === 'out' && (await stat(target)).size !== mib * 1024 * 1024) {
+      throw new Error(`${target}: wrong size`);
+    }
+  }),
+);
+console.log(JSON.stringify({ baseline, peak: peakMiB() }));

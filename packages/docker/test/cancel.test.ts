@@ -12,10 +12,10 @@ afterEach(() => assertNoLeaks());
 describe('cancel', () => {
   it('stops a running container and leaves nothing behind', async () => {
     const controller = new AbortController();
-    const started = Date.now();
+    // Longer than the test timeout: only a stopped container lets the run end in time.
     const run = dockerRun({
       ...base,
-      containerArgs: ['sleep', '60'],
+      containerArgs: ['sleep', '3600'],
       signal: controller.signal,
       stopGraceMs: 500,
       onEvent: (event) => {
@@ -23,7 +23,6 @@ describe('cancel', () => {
       },
     });
     await expect(run).rejects.toThrow('cancelled by test');
-    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it('cancels mid-stream: the pipe, the connector and the container all end', async () => {

@@ -90,7 +90,7 @@ describe('streams', () => {
   });
 
   it('ends the run when the container never opens its pipe', async () => {
-    const started = Date.now();
+    // A writer that kept waiting would hold the run until the test times out.
     const result = await dockerRun({
       ...base,
       containerArgs: [
@@ -101,7 +101,6 @@ describe('streams', () => {
       ],
     });
     expect(result.exitCode).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('loses no early output: 100 one-line containers each deliver their line', async () => {

@@ -210,38 +210,44 @@ describe('container output into Girder', () => {
   });
 
   it('streams a named output pipe into a new Girder file with a declared size (1 GiB, flat memory)', async () => {
-    const size = 1024 * MiB;
-    global.gc?.();
-    const before = process.memoryUsage().rss;
-    let peak = before;
-    const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-    try {
-      await dockerRun({
-        ...base,
-        services,
-        containerArgs: [
-          'sh',
-          '-c',
-          'dd if=/dev/zero bs=1M count=1024 2>/dev/null > "$0"',
-          new Connect(
-            new NamedOutputPipe('out'),
-            new GirderUploadStream({
-              parentType: 'folder',
-              parentId: server.admin.privateFolderId,
-              name: 'zeros.bin',
-              size,
-            }),
-          ),
-        ],
-      });
-    } finally {
-      clearInterval(sample);
-    }
-    const item = server.listFolderItems(server.admin.privateFolderId).find((i) => i.name === 'zeros.bin');
-    const [file] = server.listItemFiles(item?._id as string);
-    expect(file?.size).toBe(size);
-    expect((peak - before) / MiB).toBeLessThan(150);
-  });
+    // The server shares this process. Baseline: the same upload of 64 MiB just before (every
+    // buffer, pool and connection already there); 1 GiB may add no more than a margin that
+    // holds on a loaded machine. Absolute figures are in the benches.
+    const upload = async (name: string, size: number): Promise<number> => {
+      global.gc?.();
+      let peak = process.memoryUsage().rss;
+      const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+      try {
+        await dockerRun({
+          ...base,
+          services,
+          containerArgs: [
+            'sh',
+            '-c',
+            `dd if=/dev/zero bs=1M count=${size / MiB} 2>/dev/null > "$0"`,
+            new Connect(
+              new NamedOutputPipe('out'),
+              new GirderUploadStream({
+                parentType: 'folder',
+                parentId: server.admin.privateFolderId,
+                name,
+                size,
+              }),
+            ),
+          ],
+        });
+      } finally {
+        clearInterval(sample);
+      }
+      const item = server.listFolderItems(server.admin.privateFolderId).find((i) => i.name === name);
+      const [file] = server.listItemFiles(item?._id as string);
+      expect(file?.size).toBe(size);
+      return Math.max(peak, process.memoryUsage().rss);
+    };
+    const baseline = await upload('baseline.bin', 64 * MiB);
+    const peak = await upload('zeros.bin', 1024 * MiB);
+    expect((peak - baseline) / MiB).toBeLessThan(96);
+  }, 300_000); // two uploads on a machine that may be busy: a hang, not slowness, should fail
 
   it('streams a named output pipe of unknown size into Girder (spooled)', async () => {
     const { createHash } = await import('node:crypto');

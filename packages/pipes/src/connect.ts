@@ -185,7 +185,8 @@ export class Connect extends Transform<string> implements ConnectorProvider {
     let input: StreamSource;
     if (this.input instanceof NamedOutputPipe) {
       const pipe = this.input;
-      input = ({ signal }) => pipe.openReader(ctx, { signal, until });
+      // Lent: the pipe is read into reused slabs; a sink that may keep chunks gets copies.
+      input = ({ signal }) => pipe.openReader(ctx, { signal, until }).lend();
     } else if (isContainerStream(this.input)) {
       const stream = this.input.stream === 'stdout' ? options.containerStdout : options.containerStderr;
       if (stream === undefined) {

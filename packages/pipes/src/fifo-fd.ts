@@ -91,12 +91,18 @@ export function closeQuietly(fd: number): void {
 /**
  * Wraps a non-blocking FIFO descriptor in a libuv pipe handle (epoll driven; no thread-pool
  * reads or writes). The socket owns the descriptor from now on: destroying it closes the fd.
+ * With `onread`, reads go into the caller's memory (see `SlabLender`) instead of fresh buffers.
  */
-export function wrapFifoDescriptor(fd: number, direction: 'read' | 'write'): Socket {
+export function wrapFifoDescriptor(
+  fd: number,
+  direction: 'read' | 'write',
+  onread?: { buffer: () => Uint8Array; callback: (bytesRead: number, buffer: Uint8Array) => boolean },
+): Socket {
   return new Socket({
     fd,
     readable: direction === 'read',
     writable: direction === 'write',
     allowHalfOpen: true,
+    ...(onread ? { onread } : {}),
   });
 }

@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { FifoPeerMissingError } from './errors.ts';
+import { FifoPeerMissingError, PipeError } from './errors.ts';
+import { normalizeFifoEndOptions } from './fifo-end-options.ts';
 import {
   checkIdentity,
   closeQuietly,
@@ -9,6 +10,12 @@ import {
   openFifoDescriptor,
   wrapFifoDescriptor,
 } from './fifo-fd.ts';
+import { LentChunks } from './lent-chunks.ts';
+import { SlabLender, type SocketOnRead } from './slab-lender.ts';
+
+/** Slabs a lent FIFO reader reads into: 2 × 1 MiB (a pipe hands over at most 64 KiB a read). */
+const LENT_SLAB_BYTES = 1 << 20;
+const LENT_SLABS = 2;
 
 /** Options of {@link openFifoReader}. */
 export interface FifoReaderOptions {
@@ -49,12 +56,8 @@ function normalize(options: FifoReaderOptions): NormalizedReaderOptions {
       `openFifoReader options.onMissingWriter: expected 'error' or 'end', got ${String(onMissingWriter)}`,
     );
   }
-  if (options.until !== undefined && typeof options.until?.then !== 'function') {
-    throw new TypeError('openFifoReader options.until: expected a promise');
-  }
   return {
-    signal: options.signal,
-    until: options.until,
+    ...normalizeFifoEndOptions(options, 'openFifoReader'),
     onMissingWriter,
     expect: checkIdentity(options.expect, 'openFifoReader'),
   };
@@ -74,6 +77,9 @@ export class FifoReadStream extends Readable {
   #ended = false;
   #untilSettled = false;
   #onAbort: (() => void) | undefined;
+  /** Set by {@link FifoReadStream.lend}: reads go into reused slabs instead of fresh buffers. */
+  #lender: SlabLender | undefined;
+  #constructing = false;
 
   /**
    * Prefer {@link openFifoReader}.
@@ -95,7 +101,51 @@ export class FifoReadStream extends Readable {
     return this.#bytesRead;
   }
 
+  /**
+   * Reads the FIFO as {@link LentChunks} instead of as a Readable: the pipe is read into a few
+   * reused slabs (2 × 1 MiB) and each chunk is lent until the next is asked for, so moving any
+   * amount allocates nothing per chunk. A consumer slower than the writer gets larger chunks.
+   * Call it at once after {@link openFifoReader}, before reading the stream; ending or leaving
+   * the iteration destroys the stream.
+   * @returns The lent chunks.
+   * @throws PipeError (`GW_FIFO_READER_STARTED`) when the stream has started reading already.
+   * @example
+   * ```ts
+   * const chunks = openFifoReader('/tmp/work/out.fifo', { until: exited }).lend();
+   * await createStreamConnector({ input: chunks, output: createWriteStream('/data/out.bin') }).start();
+   * ```
+   */
+  lend(): LentChunks {
+    if (this.#constructing || this.#lender || this.readableFlowing !== null || this.destroyed) {
+      throw new PipeError(
+        `${this.path}: lend() must be called before the FIFO reader is read (or lent) for the first time`,
+        'GW_FIFO_READER_STARTED',
+      );
+    }
+    const lender = new SlabLender(LENT_SLAB_BYTES, LENT_SLABS, () => this.#socket?.resume());
+    this.#lender = lender;
+    this.on('error', (error) => lender.fail(error));
+    const stream = this;
+    return new LentChunks({
+      [Symbol.asyncIterator]: () => ({
+        async next(): Promise<IteratorResult<Uint8Array>> {
+          const chunk = await lender.next();
+          if (chunk === undefined) {
+            stream.destroy();
+            return { done: true, value: undefined };
+          }
+          return { done: false, value: chunk };
+        },
+        async return(): Promise<IteratorResult<Uint8Array>> {
+          stream.destroy();
+          return { done: true, value: undefined };
+        },
+      }),
+    });
+  }
+
   override _construct(callback: (error?: Error | null) => void): void {
+    this.#constructing = true;
     const { signal, until } = this.#options;
     if (signal?.aborted) {
       callback(signal.reason);
@@ -107,12 +157,23 @@ export class FifoReadStream extends Readable {
         callback();
         return;
       }
-      const socket = wrapFifoDescriptor(fd, 'read');
+      // Aborted while the open was on the thread pool (slow on a busy machine).
+      if (signal?.aborted) {
+        closeQuietly(fd);
+        callback(signal.reason);
+        return;
+      }
+      const lender = this.#lender;
+      const socket = lender
+        ? wrapFifoDescriptor(fd, 'read', this.#countingOnRead(lender))
+        : wrapFifoDescriptor(fd, 'read');
       this.#socket = socket;
-      socket.on('data', (chunk: Buffer) => {
-        this.#bytesRead += chunk.length;
-        if (!this.push(chunk)) socket.pause();
-      });
+      if (!lender) {
+        socket.on('data', (chunk: Buffer) => {
+          this.#bytesRead += chunk.length;
+          if (!this.push(chunk)) socket.pause();
+        });
+      }
       socket.on('end', () => this.#onEof());
       socket.on('error', (error) => this.destroy(error));
       if (signal) {
@@ -127,6 +188,17 @@ export class FifoReadStream extends Readable {
     }, callback);
   }
 
+  /** The lender's `onread`, counting the bytes read. */
+  #countingOnRead(lender: SlabLender): SocketOnRead {
+    return {
+      buffer: lender.onread.buffer,
+      callback: (bytesRead, buffer) => {
+        this.#bytesRead += bytesRead;
+        return lender.onread.callback(bytesRead, buffer);
+      },
+    };
+  }
+
   override _read(): void {
     this.#socket?.resume();
   }
@@ -138,7 +210,8 @@ export class FifoReadStream extends Readable {
       this.destroy(new FifoPeerMissingError(this.path, 'writer'));
       return;
     }
-    this.push(null);
+    if (this.#lender) this.#lender.end();
+    else this.push(null);
   }
 
   /**
@@ -158,6 +231,11 @@ export class FifoReadStream extends Readable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     if (this.#onAbort) this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    // A lent iteration still waiting learns why the stream went away.
+    if (!this.#ended)
+      this.#lender?.fail(
+        error ?? new PipeError(`${this.path}: the FIFO reader was destroyed`, 'GW_FIFO_READER_DESTROYED'),
+      );
     this.#ended = true;
     this.#socket?.destroy();
     callback(error);

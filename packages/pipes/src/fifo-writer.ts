@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { FifoPeerClosedError, FifoPeerMissingError } from './errors.ts';
+import { normalizeFifoEndOptions } from './fifo-end-options.ts';
 import {
   checkIdentity,
   closeQuietly,
@@ -47,12 +48,8 @@ function normalize(options: FifoWriterOptions): NormalizedWriterOptions {
       `openFifoWriter options.maxRetryDelayMs: expected a number >= 1, got ${String(maxRetryDelayMs)}`,
     );
   }
-  if (options.until !== undefined && typeof options.until?.then !== 'function') {
-    throw new TypeError('openFifoWriter options.until: expected a promise');
-  }
   return {
-    signal: options.signal,
-    until: options.until,
+    ...normalizeFifoEndOptions(options, 'openFifoWriter'),
     maxRetryDelayMs,
     expect: checkIdentity(options.expect, 'openFifoWriter'),
   };

@@ -38,9 +38,10 @@ export {
 export type { FifoIdentity } from './fifo-fd.ts';
 export { type FifoReaderOptions, FifoReadStream, openFifoReader } from './fifo-reader.ts';
 export { type FifoWriterOptions, FifoWriteStream, openFifoWriter } from './fifo-writer.ts';
+export { type FileChunksOptions, readFileChunks } from './file-chunks.ts';
 export { HostFileSink, HostFileSource } from './host-file.ts';
 export { pipesKinds } from './kinds.ts';
-export { isLentChunks, LentChunks } from './lent-chunks.ts';
+export { isLentChunks, LentChunks, releasesChunks } from './lent-chunks.ts';
 export { type MkfifoOptions, mkfifo } from './mkfifo.ts';
 export { NamedInputPipe, NamedOutputPipe, NamedPipeBase, type NamedPipeOptions } from './named-pipe.ts';
 export { ProgressPipe, type ProgressPipeOptions } from './progress-pipe.ts';

@@ -1,3 +1,4 @@
+import { WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ConnectorSide } from './errors.ts';
@@ -5,10 +6,10 @@ import { FifoWriteStream } from './fifo-writer.ts';
 
 /**
  * A byte source whose chunks are lent: each is valid only until the next step of the iteration
- * (the producer reuses its buffers), e.g. `GirderClient.downloadFileChunks`. A connector writes
- * each chunk and waits until the sink is done with it before asking for the next; into a FIFO
- * that means no copy and no allocation per chunk. Sinks that may keep a chunk (any Writable
- * other than a {@link FifoWriteStream}) get a copy.
+ * (the producer reuses its buffers), e.g. `GirderClient.downloadFileChunks`, a `HostFileSource` or
+ * `FifoReadStream.lend()`. A connector writes each chunk and waits until the sink is done with it
+ * before asking for the next; into a FIFO or a file that means no copy and no allocation per
+ * chunk. Sinks that may keep a chunk (see {@link releasesChunks}) get a copy.
  *
  * @example
  * ```ts
@@ -46,6 +47,35 @@ export function isLentChunks(value: unknown): value is LentChunks {
   return Object.prototype.toString.call(value) === '[object LentChunks]';
 }
 
+const RELEASES_CHUNKS = Symbol.for('@girder-worker/pipes.releasesChunks');
+
+/**
+ * Marks a Writable as done with each chunk once that chunk's write callback has run (it keeps no
+ * reference to it), so that a connector hands it {@link LentChunks} without copying them. FIFO
+ * writers and `fs` write streams are known to be such sinks without the mark; any other Writable
+ * gets a copy of each lent chunk, since it may keep it (a PassThrough, a collector…).
+ * @param sink - a Writable that never keeps a chunk past its write callback
+ * @returns the same Writable
+ * @example
+ * ```ts
+ * let bytes = 0;
+ * const counter = releasesChunks(new Writable({ write: (chunk, _e, cb) => { bytes += chunk.length; cb(); } }));
+ * ```
+ */
+export function releasesChunks<T extends Writable>(sink: T): T {
+  Object.defineProperty(sink, RELEASES_CHUNKS, { value: true });
+  return sink;
+}
+
+/** Whether lent chunks can go to `sink` as they are (see {@link releasesChunks}). */
+function isDoneWithEachChunk(sink: Writable): boolean {
+  return (
+    sink instanceof FifoWriteStream ||
+    sink instanceof WriteStream ||
+    (sink as { [RELEASES_CHUNKS]?: unknown })[RELEASES_CHUNKS] === true
+  );
+}
+
 /** Writes one chunk and settles when the sink is done with it. */
 function writeChunk(sink: Writable, chunk: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -54,9 +84,38 @@ function writeChunk(sink: Writable, chunk: Uint8Array): Promise<void> {
 }
 
 /**
+ * Races each step of a transfer against its stop (abort, a broken output) without leaving a
+ * reaction behind per step: `Promise.race` against one long-lived promise would attach one to it
+ * for every chunk, and a 4 GiB transfer in 64 KiB chunks would keep 65 536 of them.
+ */
+function createStopper(): { stop(error: unknown): void; guard<T>(step: Promise<T>): Promise<T> } {
+  let stopped: { error: unknown } | undefined;
+  let interrupt: ((error: unknown) => void) | undefined;
+  return {
+    stop(error) {
+      stopped ??= { error };
+      interrupt?.(stopped.error);
+    },
+    guard<T>(step: Promise<T>): Promise<T> {
+      if (stopped) {
+        step.catch(() => {});
+        return Promise.reject(stopped.error);
+      }
+      return new Promise<T>((resolve, reject) => {
+        interrupt = reject;
+        step.then(resolve, reject);
+      }).finally(() => {
+        interrupt = undefined;
+      });
+    },
+  };
+}
+
+/**
  * Moves lent chunks: each is written, and the sink done with it, before the next is asked for.
- * A FIFO writer is done with a chunk once its callback runs; other sinks get a copy, since they
- * may keep it. On failure or abort both ends are closed; `record` learns which side failed.
+ * A FIFO writer, a file or a sink marked with {@link releasesChunks} is done with a chunk once
+ * its callback runs; other sinks get a copy, since they may keep it. On failure or abort both
+ * ends are closed; `record` learns which side failed.
  */
 export async function pumpLent(
   source: LentChunks,
@@ -66,33 +125,38 @@ export async function pumpLent(
   record: (side: ConnectorSide) => (error: unknown) => void,
 ): Promise<void> {
   const iterator = source[Symbol.asyncIterator]();
-  const keepsNothing = sink instanceof FifoWriteStream;
+  const keepsNothing = isDoneWithEachChunk(sink);
   const failOn = (side: ConnectorSide) => (error: unknown) => {
     record(side)(error);
     throw error;
   };
-  const { promise: aborted, reject: abort } = Promise.withResolvers<never>();
-  aborted.catch(() => {});
-  const onAbort = (): void => abort(signal.reason);
+  const { stop, guard } = createStopper();
+  const onAbort = (): void => stop(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   // Settles when the sink finishes (after end) or breaks; before end, either is a failure.
+  let ending = false;
   const outputDone = finished(sink);
-  const outputBroken = outputDone.then(
-    () => Promise.reject(new Error('the output finished before the input ended')),
-    failOn('output'),
+  outputDone.then(
+    () => {
+      if (!ending) stop(new Error('the output finished before the input ended'));
+    },
+    (error: unknown) => {
+      record('output')(error);
+      stop(error);
+    },
   );
-  outputBroken.catch(() => {});
   try {
     signal.throwIfAborted();
     for (;;) {
-      const step = await Promise.race([iterator.next().catch(failOn('input')), aborted, outputBroken]);
+      const step = await guard(iterator.next().catch(failOn('input')));
       if (step.done) break;
       const chunk = keepsNothing ? step.value : Buffer.from(step.value);
-      await Promise.race([writeChunk(sink, chunk).catch(failOn('output')), aborted, outputBroken]);
+      await guard(writeChunk(sink, chunk).catch(failOn('output')));
       moved.bytes += chunk.byteLength;
     }
+    ending = true;
     sink.end();
-    await Promise.race([outputDone.catch(failOn('output')), aborted]);
+    await guard(outputDone.catch(failOn('output')));
   } catch (error) {
     iterator.return?.()?.catch(() => {});
     sink.destroy();

@@ -15,11 +15,35 @@ function forwardingSink(target: NodeJS.WritableStream): Writable {
   });
 }
 
+/** A host standard stream as a sink marker: {@link HostStdOut} and {@link HostStdErr} differ only in which. */
+abstract class HostStdStream extends Transform<StreamSink> {
+  /** The host stream written to. */
+  protected abstract target(): NodeJS.WritableStream;
+
+  /**
+   * @param _ctx - Unused.
+   * @returns A sink factory writing to the host stream (which stays open).
+   */
+  override transform(_ctx: TransformContext): StreamSink {
+    return () => forwardingSink(this.target());
+  }
+
+  /** @returns No fields. */
+  override toJSON(): Record<string, unknown> {
+    return {};
+  }
+
+  /** @returns The kind, e.g. `HostStdOut`. */
+  override toString(): string {
+    return (this.constructor as unknown as { kind: string }).kind;
+  }
+}
+
 /**
  * The host process's standard output as the output side of a {@link Connect}: bytes from the
  * container (e.g. a {@link NamedOutputPipe}) are written to `process.stdout`, which stays open.
  */
-export class HostStdOut extends Transform<StreamSink> {
+export class HostStdOut extends HostStdStream {
   /** Serialization kind. */
   static readonly kind: string = 'HostStdOut';
 
@@ -32,27 +56,13 @@ export class HostStdOut extends Transform<StreamSink> {
     return new HostStdOut();
   }
 
-  /**
-   * @param _ctx - Unused.
-   * @returns A sink factory writing to `process.stdout`.
-   */
-  override transform(_ctx: TransformContext): StreamSink {
-    return () => forwardingSink(process.stdout);
-  }
-
-  /** @returns No fields. */
-  override toJSON(): Record<string, unknown> {
-    return {};
-  }
-
-  /** @returns `HostStdOut`. */
-  override toString(): string {
-    return 'HostStdOut';
+  protected override target(): NodeJS.WritableStream {
+    return process.stdout;
   }
 }
 
 /** Like {@link HostStdOut}, for the host process's standard error. */
-export class HostStdErr extends Transform<StreamSink> {
+export class HostStdErr extends HostStdStream {
   /** Serialization kind. */
   static readonly kind: string = 'HostStdErr';
 
@@ -65,22 +75,8 @@ export class HostStdErr extends Transform<StreamSink> {
     return new HostStdErr();
   }
 
-  /**
-   * @param _ctx - Unused.
-   * @returns A sink factory writing to `process.stderr`.
-   */
-  override transform(_ctx: TransformContext): StreamSink {
-    return () => forwardingSink(process.stderr);
-  }
-
-  /** @returns No fields. */
-  override toJSON(): Record<string, unknown> {
-    return {};
-  }
-
-  /** @returns `HostStdErr`. */
-  override toString(): string {
-    return 'HostStdErr';
+  protected override target(): NodeJS.WritableStream {
+    return process.stderr;
   }
 }
 
@@ -88,11 +84,39 @@ export class HostStdErr extends Transform<StreamSink> {
 export type ContainerStreamName = 'stdout' | 'stderr';
 
 /**
+ * A container standard stream as a source marker: {@link ContainerStdOut} and
+ * {@link ContainerStdErr} differ only in `stream`. The docker runner replaces it with the
+ * container's demultiplexed stream; as in girder_worker, transforming it yields the marker.
+ */
+abstract class ContainerStdStream extends Transform<ContainerStdStream> {
+  /** The stream this marker stands for. */
+  abstract readonly stream: ContainerStreamName;
+
+  /**
+   * @param _ctx - Unused.
+   * @returns The marker itself (as in girder_worker).
+   */
+  override transform(_ctx: TransformContext): this {
+    return this;
+  }
+
+  /** @returns No fields. */
+  override toJSON(): Record<string, unknown> {
+    return {};
+  }
+
+  /** @returns The kind, e.g. `ContainerStdOut`. */
+  override toString(): string {
+    return (this.constructor as unknown as { kind: string }).kind;
+  }
+}
+
+/**
  * Marker for the container's standard output as the input side of a {@link Connect}. The
  * docker runner replaces it with the container's demultiplexed stdout (it passes the stream as
  * `containerStdout` to `Connect.connector()`); stdout then no longer goes to the default log.
  */
-export class ContainerStdOut extends Transform<ContainerStdOut> {
+export class ContainerStdOut extends ContainerStdStream {
   /** Serialization kind. */
   static readonly kind: string = 'ContainerStdOut';
   /** The stream this marker stands for. */
@@ -106,28 +130,10 @@ export class ContainerStdOut extends Transform<ContainerStdOut> {
   static fromJSON(_fields: FieldReader): ContainerStdOut {
     return new ContainerStdOut();
   }
-
-  /**
-   * @param _ctx - Unused.
-   * @returns The marker itself (as in girder_worker).
-   */
-  override transform(_ctx: TransformContext): ContainerStdOut {
-    return this;
-  }
-
-  /** @returns No fields. */
-  override toJSON(): Record<string, unknown> {
-    return {};
-  }
-
-  /** @returns `ContainerStdOut`. */
-  override toString(): string {
-    return 'ContainerStdOut';
-  }
 }
 
 /** Like {@link ContainerStdOut}, for the container's standard error. */
-export class ContainerStdErr extends Transform<ContainerStdErr> {
+export class ContainerStdErr extends ContainerStdStream {
   /** Serialization kind. */
   static readonly kind: string = 'ContainerStdErr';
   /** The stream this marker stands for. */
@@ -140,24 +146,6 @@ export class ContainerStdErr extends Transform<ContainerStdErr> {
    */
   static fromJSON(_fields: FieldReader): ContainerStdErr {
     return new ContainerStdErr();
-  }
-
-  /**
-   * @param _ctx - Unused.
-   * @returns The marker itself (as in girder_worker).
-   */
-  override transform(_ctx: TransformContext): ContainerStdErr {
-    return this;
-  }
-
-  /** @returns No fields. */
-  override toJSON(): Record<string, unknown> {
-    return {};
-  }
-
-  /** @returns `ContainerStdErr`. */
-  override toString(): string {
-    return 'ContainerStdErr';
   }
 }
 

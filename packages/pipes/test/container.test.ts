@@ -104,7 +104,6 @@ describe('FIFOs shared with a container', () => {
     await mkfifo(join(dir, 'in'), { mode: 0o666 });
     await mkfifo(join(dir, 'out'), { mode: 0o666 });
     const run = await runContainer(dir, ['sh', '-c', 'sleep 0.3; exit 3']);
-    const started = Date.now();
     const writer = openFifoWriter(join(dir, 'in'), { until: run.exited });
     const writeError = await new Promise((resolve) => {
       writer.on('error', resolve);
@@ -116,7 +115,6 @@ describe('FIFOs shared with a container', () => {
     expect(isFifoPeerMissingError(writeError)).toBe(true);
     expect(isFifoPeerMissingError(readError)).toBe(true);
     expect(await run.exited).toBe(3);
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('fails with FifoPeerClosedError when the container stops reading early', async () => {

@@ -23,14 +23,13 @@ describe('startGirderTestServer', () => {
     {
       await using girder = await startGirderTestServer();
       dataDir = girder.dataDir;
-      girder.faults.delay({ ms: 5_000 });
+      // Longer than the test timeout: only close() can end this request in time.
+      girder.faults.delay({ ms: 3_600_000 });
       pending = fetch(`${girder.apiUrl}/user/me`).catch((error: unknown) => error);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await expect(access(dataDir)).rejects.toThrow();
-    const started = performance.now();
     expect(await pending).toBeInstanceOf(Error);
-    expect(performance.now() - started).toBeLessThan(1_000);
   });
 
   it('rejects invalid options with an error naming the option', async () => {
