@@ -34,11 +34,11 @@ apt_install() {
   [[ ${#missing[@]} -eq 0 ]] && return 0
   if [[ $apt_updated -eq 0 ]]; then
     log "apt-get update"
-    $SUDO apt-get update -qq
+    $SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq
     apt_updated=1
   fi
   log "apt-get install ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # --- Node 24 and pnpm 10, as npm packages (no download from outside the registry) -------
@@ -54,8 +54,8 @@ if ! "$PNPM_BIN/pnpm" --version 2>/dev/null | grep -q '^10\.'; then
   npm install --silent --no-save --prefix "$TOOLS_DIR/pnpm" pnpm@10 >/dev/null
 fi
 
-# --- System packages: Docker engine, Redis, busybox for the test image, tools the tests use
-apt_install docker.io redis-server busybox-static xz-utils ca-certificates
+# --- System packages: Docker engine, Redis, RabbitMQ (Celery over AMQP), busybox for the test image, tools the tests use
+apt_install docker.io redis-server rabbitmq-server busybox-static xz-utils ca-certificates
 
 # --- Docker engine ---------------------------------------------------------------------
 if ! docker info >/dev/null 2>&1; then
