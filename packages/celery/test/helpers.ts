@@ -105,14 +105,19 @@ export function collector<T>(): { push: (value: T) => void; next: () => Promise<
  * A loopback TCP relay in front of `port` that records every byte the client sends, so a test
  * can compare the AMQP frames a publisher wrote with the captured ones.
  */
-export async function startRelay(
-  port: number,
-): Promise<{ port: number; sent: () => Buffer; close: () => Promise<void> }> {
+export async function startRelay(port: number): Promise<{
+  port: number;
+  sent: () => Buffer;
+  inject: (bytes: Buffer) => void;
+  close: () => Promise<void>;
+}> {
   const chunks: Buffer[] = [];
   const sockets: Socket[] = [];
+  const upstreams: Socket[] = [];
   const server: Server = createServer((client) => {
     const upstream = netConnect({ host: '127.0.0.1', port });
     sockets.push(client, upstream);
+    upstreams.push(upstream);
     client.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       upstream.write(chunk);
@@ -129,7 +134,15 @@ export async function startRelay(
     await new Promise((resolve) => server.close(resolve));
   };
   onTestFinished(close);
-  return { port: (server.address() as { port: number }).port, sent: () => Buffer.concat(chunks), close };
+  return {
+    port: (server.address() as { port: number }).port,
+    sent: () => Buffer.concat(chunks),
+    // Writes bytes to the broker as if the client had sent them (between the client's frames).
+    inject: (bytes) => {
+      upstreams.at(-1)?.write(bytes);
+    },
+    close,
+  };
 }
 
 /** AMQP frames in a byte stream (after the 8-byte protocol header). */

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -60,6 +60,7 @@ export async function startRabbitMqServer(): Promise<RabbitMqServerHandle> {
     RABBITMQ_MNESIA_BASE: join(base, 'mnesia'),
     RABBITMQ_LOG_BASE: join(base, 'log'),
     RABBITMQ_CONFIG_FILE: config,
+    RABBITMQ_PID_FILE: join(base, 'mnesia', 'node.pid'),
     RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
     ERL_EPMD_ADDRESS: '127.0.0.1',
     ERL_EPMD_PORT: String(epmdPort),
@@ -78,9 +79,11 @@ export async function startRabbitMqServer(): Promise<RabbitMqServerHandle> {
       });
       const outcome = await Promise.race([exited, grace]);
       clearTimeout(timer);
-      if (outcome === 'timeout' && child.pid !== undefined) {
-        // The wrapper, su and the Erlang VM share the process group this helper created.
-        process.kill(-child.pid, 'SIGKILL');
+      if (outcome === 'timeout') {
+        // su starts its own session, so the Erlang VM is killed by the pid it wrote.
+        const pid = Number(readFileSync(join(base, 'mnesia', 'node.pid'), 'utf8').trim());
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
         await exited;
       }
       await run('epmd', ['-port', String(epmdPort), '-kill'], { env }).catch(() => {});

@@ -44,6 +44,8 @@ export class AmqpBroker implements CeleryBroker {
   #consumerTags: string[] = [];
   #publishChannel: Promise<ConfirmChannel> | undefined;
   #declared = new Set<string>();
+  /** Open channels: closed before the connection so their last acks reach the broker first. */
+  #channels = new Set<Channel>();
   #closing = false;
   #closed: Promise<void> | undefined;
 
@@ -92,6 +94,8 @@ export class AmqpBroker implements CeleryBroker {
 
   async #channel(): Promise<Channel> {
     const channel = await this.#model().createChannel();
+    this.#channels.add(channel);
+    channel.on('close', () => this.#channels.delete(channel));
     channel.on('error', (error: Error) => this.#logger.warn('amqp channel error', { error: error.message }));
     return channel;
   }
@@ -186,10 +190,12 @@ export class AmqpBroker implements CeleryBroker {
     this.#publishChannel ??= this.#model()
       .createConfirmChannel()
       .then((channel) => {
+        this.#channels.add(channel);
         channel.on('error', (error: Error) =>
           this.#logger.warn('amqp publish channel error', { error: error.message }),
         );
         channel.on('close', () => {
+          this.#channels.delete(channel);
           this.#publishChannel = undefined;
         });
         return channel;
@@ -287,6 +293,8 @@ export class AmqpBroker implements CeleryBroker {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#closing = true;
+      // amqplib writes connection frames ahead of queued channel frames: close channels first.
+      for (const channel of [...this.#channels]) await channel.close().catch(() => {});
       await this.#connection?.close().catch(() => {});
     })();
     return this.#closed;
