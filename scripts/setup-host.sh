@@ -56,6 +56,8 @@ fi
 
 # --- System packages: Docker engine, Redis, RabbitMQ (Celery over AMQP), busybox for the test image, tools the tests use
 apt_install docker.io redis-server rabbitmq-server busybox-static xz-utils ca-certificates
+# Python Celery 5.2 (Debian), the reference client the celery package's interop tests drive.
+apt_install python3-celery python3-redis
 
 # --- Docker engine ---------------------------------------------------------------------
 if ! docker info >/dev/null 2>&1; then

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import { onTestFinished } from 'vitest';
-import type { CeleryBroker, CeleryWorker, CeleryWorkerOptions, OutgoingCeleryMessage } from '../src/index.ts';
+import type {
+  CeleryBroker,
+  CeleryWorker,
+  CeleryWorkerOptions,
+  OutgoingCeleryMessage,
+  TaskContext,
+  TaskOutcome,
+} from '../src/index.ts';
 import { createBroker, createCeleryWorker } from '../src/index.ts';
 import { brokerUrls, collector, redisClient, redisFixtures, redisUrl } from './helpers.ts';
 import { amqpMailboxClient, type MailboxClient, redisMailboxClient } from './mailbox-client.ts';
@@ -112,4 +119,31 @@ export async function rpcResults(
     { noAck: true },
   );
   return { next: got.next };
+}
+
+/** A handler whose runs the test settles by hand; a run whose signal aborts ends REVOKED by itself. */
+export function manualHandler(): {
+  started: ReturnType<typeof collector<ManualRun>>;
+  handler: (message: unknown, context: TaskContext) => Promise<TaskOutcome>;
+} {
+  const started = collector<ManualRun>();
+  const handler = (_message: unknown, context: TaskContext) =>
+    new Promise<TaskOutcome>((resolve) => {
+      context.signal.addEventListener('abort', () => resolve({ status: 'REVOKED' }), { once: true });
+      started.push({
+        taskId: context.taskId,
+        context,
+        finish: resolve,
+        abortedAtStart: context.signal.aborted,
+      });
+    });
+  return { started, handler };
+}
+
+/** One run of {@link manualHandler}. */
+export interface ManualRun {
+  taskId: string;
+  context: TaskContext;
+  finish: (outcome: TaskOutcome) => void;
+  abortedAtStart: boolean;
 }

@@ -3,10 +3,11 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import type { TaskContext, TaskOutcome } from '../src/index.ts';
+import type { TaskOutcome } from '../src/index.ts';
 import { publishRawMessage, WorkerShutdownError } from '../src/index.ts';
 import { collector, redisClient, until } from './helpers.ts';
 import {
+  manualHandler,
   publisher,
   resetBroker,
   rpcResults,
@@ -15,14 +16,6 @@ import {
   taskMessage,
   urlFor,
 } from './worker-helpers.ts';
-
-/** A handler whose runs the test settles by hand. */
-function manualHandler() {
-  const started = collector<{ taskId: string; context: TaskContext; finish: (o: TaskOutcome) => void }>();
-  const handler = (_message: unknown, context: TaskContext) =>
-    new Promise<TaskOutcome>((resolve) => started.push({ taskId: context.taskId, context, finish: resolve }));
-  return { started, handler };
-}
 
 describe.each(TRANSPORTS)('celery worker on %s', (transport) => {
   beforeEach(() => resetBroker(transport));
