@@ -88,8 +88,17 @@ function report(name: string, ms: number, referenceMs: number): void {
   );
 }
 
-const [redis, rabbitmq] = await Promise.all([startRedisServer(), startRabbitMqServer()]);
+const servers = await Promise.allSettled([startRedisServer(), startRabbitMqServer()]);
+const stopAll = () =>
+  Promise.all(servers.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void stopAll().finally(() => process.exit(1)));
+}
 try {
+  const [redis, rabbitmq] = servers.map((s) => {
+    if (s.status === 'rejected') throw s.reason;
+    return s.value;
+  }) as [Awaited<ReturnType<typeof startRedisServer>>, Awaited<ReturnType<typeof startRabbitMqServer>>];
   await echo(); // warm the image and the engine
   const reference = await inProcess();
   const viaRedis = await throughBroker(redis.url);
@@ -106,5 +115,5 @@ try {
   report('Redis, no-op', bareRedis, 0);
   report('RabbitMQ, no-op', bareAmqp, 0);
 } finally {
-  await Promise.all([redis.stop(), rabbitmq.stop()]);
+  await stopAll();
 }

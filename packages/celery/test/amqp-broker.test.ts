@@ -174,4 +174,18 @@ describe('AMQP broker', () => {
     expect(again.message.headers.id).toBe('u');
     await again.ack();
   });
+
+  it('reports once when RabbitMQ stops delivering (the consumed queue was deleted)', async () => {
+    const lost = collector<Error>();
+    const broker = await createBroker(URL, { onConnectionLost: lost.push });
+    brokers.push(broker);
+    await broker.consume({ queues: ['celery'], prefetch: 1, onDelivery: () => {} });
+    await (await admin()).deleteQueue('celery');
+    expect(await lost.next()).toMatchObject({
+      name: 'BrokerConnectionError',
+      code: 'BROKER_CONNECTION',
+      message: expect.stringContaining("queue 'celery'"),
+    });
+    expect(lost.items).toHaveLength(1);
+  });
 });

@@ -4,7 +4,8 @@ import { Redis } from 'ioredis';
 import { onTestFinished } from 'vitest';
 
 /** The shared Celery fixtures (real captured messages). */
-export const FIXTURES_DIR: string = process.env.GW_CELERY_FIXTURES ?? '/work/shared/fixtures/celery';
+export const FIXTURES_DIR: string =
+  process.env.GW_CELERY_FIXTURES ?? new URL('./fixtures/celery', import.meta.url).pathname;
 
 /** The private servers the global setup started. */
 export function brokerUrls(): { redis: string; amqp: string } {

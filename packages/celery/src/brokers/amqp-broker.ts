@@ -47,6 +47,7 @@ export class AmqpBroker implements CeleryBroker {
   /** Open channels: closed before the connection so their last acks reach the broker first. */
   #channels = new Set<Channel>();
   #closing = false;
+  #lostReported = false;
   #closed: Promise<void> | undefined;
 
   /**
@@ -82,9 +83,16 @@ export class AmqpBroker implements CeleryBroker {
         `the AMQP broker connection to ${this.displayUrl} was lost${error ? `: ${error.message}` : ''}`,
         { cause: error },
       );
-      this.#logger.error(lost.message);
-      this.#onConnectionLost?.(lost);
+      this.#lost(lost);
     });
+  }
+
+  /** Reports a lost connection, channel or consumer once. */
+  #lost(error: BrokerConnectionError): void {
+    if (this.#closing || this.#lostReported) return;
+    this.#lostReported = true;
+    this.#logger.error(error.message);
+    this.#onConnectionLost?.(error);
   }
 
   #model(): ChannelModel {
@@ -127,10 +135,20 @@ export class AmqpBroker implements CeleryBroker {
     for (const queue of options.queues) await this.#declareTaskQueue(queue);
     const channel = await this.#channel();
     this.#consumeChannel = channel;
+    channel.on('close', () => {
+      // RabbitMQ closed the channel (e.g. a protocol error): no more deliveries come.
+      this.#lost(
+        new BrokerConnectionError(`the AMQP consume channel on ${this.displayUrl} was closed by the broker`),
+      );
+    });
     await channel.prefetch(options.prefetch, true);
     for (const queue of options.queues) {
       const { consumerTag } = await channel.consume(queue, (msg) => {
         if (msg) this.#deliver(channel, queue, msg, options);
+        else if (!this.#closing && this.#consumerTags.length > 0) {
+          // RabbitMQ cancelled the consumer (the queue was deleted).
+          this.#lost(new BrokerConnectionError(`RabbitMQ cancelled the consumer of queue '${queue}'`));
+        }
       });
       this.#consumerTags.push(consumerTag);
     }
