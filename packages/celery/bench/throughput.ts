@@ -13,25 +13,38 @@ import { createBroker, createCeleryWorker, DOCKER_RUN_TASK, publishRawMessage } 
 const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 const TASKS = Number(process.env.GW_BENCH_TASKS ?? 100);
 const CONCURRENCY = 2;
+const ROUNDS = Number(process.env.GW_BENCH_ROUNDS ?? 5);
 
-/** The trivial task: `echo hi` in the test image, output dropped. */
+let stuck = 0;
+
+/**
+ * The trivial task: `echo hi` in the test image, output dropped. A run still going after 60 s is
+ * cancelled and counted (a bench must end even when the shared engine hiccups).
+ */
 async function echo(signal?: AbortSignal): Promise<void> {
-  await dockerRun({
-    image: IMAGE,
-    pullImage: false,
-    containerArgs: ['echo', 'hi'],
-    reporter: silentReporter,
-    ...(signal ? { signal } : {}),
-  });
+  const limit = AbortSignal.timeout(60_000);
+  try {
+    await dockerRun({
+      image: IMAGE,
+      pullImage: false,
+      containerArgs: ['echo', 'hi'],
+      reporter: silentReporter,
+      stopGraceMs: 1000,
+      signal: signal ? AbortSignal.any([signal, limit]) : limit,
+    });
+  } catch (error) {
+    if (!limit.aborted) throw error;
+    stuck++;
+  }
 }
 
 /** The same tasks in-process, CONCURRENCY at a time: the reference. */
-async function inProcess(): Promise<number> {
+async function inProcess(tasks: number): Promise<number> {
   const start = performance.now();
   let next = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next < TASKS) {
+      while (next < tasks) {
         next++;
         await echo();
       }
@@ -40,16 +53,17 @@ async function inProcess(): Promise<number> {
   return performance.now() - start;
 }
 
-/** Publishes TASKS docker_run messages, then times a worker draining them (until the last ack). */
+/** Publishes `tasks` docker_run messages, then times a worker draining them (until the last run). */
 async function throughBroker(
   url: string,
+  tasks: number,
   run: (signal: AbortSignal) => Promise<void> = echo,
 ): Promise<number> {
   const publisher = await createBroker(url);
   const body = Buffer.from(
     JSON.stringify({ 'py/tuple': [{ 'py/tuple': [IMAGE] }, { container_args: ['echo', 'hi'] }, {}] }),
   );
-  for (let i = 0; i < TASKS; i++) {
+  for (let i = 0; i < tasks; i++) {
     const id = randomUUID();
     await publishRawMessage(publisher, 'celery', {
       headers: { lang: 'py', task: DOCKER_RUN_TASK, id, root_id: id, retries: 0, timelimit: [null, null] },
@@ -64,9 +78,12 @@ async function throughBroker(
     finished = resolve;
   });
   const handler: TaskHandler = async (_message, { signal }) => {
-    await run(signal);
-    if (++done === TASKS) setImmediate(finished);
-    return { status: 'SUCCESS', result: null };
+    try {
+      await run(signal);
+      return { status: 'SUCCESS', result: null };
+    } finally {
+      if (++done === tasks) setImmediate(finished);
+    }
   };
   const start = performance.now();
   const worker = await createCeleryWorker({
@@ -100,20 +117,33 @@ try {
     return s.value;
   }) as [Awaited<ReturnType<typeof startRedisServer>>, Awaited<ReturnType<typeof startRabbitMqServer>>];
   await echo(); // warm the image and the engine
-  const reference = await inProcess();
-  const viaRedis = await throughBroker(redis.url);
-  const viaAmqp = await throughBroker(rabbitmq.url);
-  // The broker path alone: the same messages with a handler that does nothing.
+  // Interleaved rounds: the three ways share whatever load the machine has meanwhile.
+  const rounds = Math.min(ROUNDS, TASKS);
+  const total = { reference: 0, redis: 0, amqp: 0, bareRedis: 0, bareAmqp: 0 };
   const noop = async (): Promise<void> => {};
-  const bareRedis = await throughBroker(redis.url, noop);
-  const bareAmqp = await throughBroker(rabbitmq.url, noop);
-  console.log(`celery worker: ${TASKS} echo tasks, concurrency ${CONCURRENCY}, image ${IMAGE}`);
-  report('in-process dockerRun', reference, reference);
-  report('celery over Redis', viaRedis, reference);
-  report('celery over RabbitMQ', viaAmqp, reference);
-  console.log(`broker path alone (no-op handler), ${TASKS} tasks:`);
-  report('Redis, no-op', bareRedis, 0);
-  report('RabbitMQ, no-op', bareAmqp, 0);
+  for (let round = 0; round < rounds; round++) {
+    const tasks = Math.floor(TASKS / rounds) + (round < TASKS % rounds ? 1 : 0);
+    // Each round starts with another of the three, so none always runs right after the others.
+    const ways = [
+      async () => (total.reference += await inProcess(tasks)),
+      async () => (total.redis += await throughBroker(redis.url, tasks)),
+      async () => (total.amqp += await throughBroker(rabbitmq.url, tasks)),
+    ];
+    for (let i = 0; i < ways.length; i++) await ways[(round + i) % ways.length]?.();
+    // The broker path alone: the same messages with a handler that does nothing.
+    total.bareRedis += await throughBroker(redis.url, tasks, noop);
+    total.bareAmqp += await throughBroker(rabbitmq.url, tasks, noop);
+  }
+  console.log(
+    `celery worker: ${TASKS} echo tasks in ${rounds} interleaved rounds, concurrency ${CONCURRENCY}, image ${IMAGE}`,
+  );
+  report('in-process dockerRun', total.reference, total.reference);
+  report('celery over Redis', total.redis, total.reference);
+  report('celery over RabbitMQ', total.amqp, total.reference);
+  console.log(`broker path alone (no-op handler, worker start included), ${TASKS} tasks:`);
+  report('Redis, no-op', total.bareRedis, 0);
+  report('RabbitMQ, no-op', total.bareAmqp, 0);
+  if (stuck > 0) console.log(`${stuck} docker runs were still going after 60 s and were cancelled`);
 } finally {
   await stopAll();
 }

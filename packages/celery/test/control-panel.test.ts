@@ -62,3 +62,21 @@ describe('result meta', () => {
     });
   });
 });
+
+describe('worker options', () => {
+  it('refuses broker-connection options next to an already connected broker', async () => {
+    const { normalizeWorkerOptions } = await import('../src/index.ts');
+    const broker = { transport: 'redis' } as never;
+    const handler = async () => ({ status: 'REVOKED' }) as const;
+    expect(() => normalizeWorkerOptions({ broker, handler, visibilityTimeoutMs: 5 })).toThrow(
+      'options.visibilityTimeoutMs: expected nothing when broker is a connected broker',
+    );
+    expect(normalizeWorkerOptions({ broker, handler }).queues).toEqual(['celery']);
+    expect(() => normalizeWorkerOptions({ broker: 'redis://x', handler, queues: ['celery', ''] })).toThrow(
+      'options.queues[1]: expected a non-empty string, got ""',
+    );
+    expect(() => normalizeWorkerOptions({ broker: 'redis://x', handler, nodeName: 'nohost' })).toThrow(
+      `options.nodeName: expected 'name@host', got "nohost"`,
+    );
+  });
+});

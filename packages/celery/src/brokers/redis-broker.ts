@@ -61,6 +61,7 @@ export class RedisBroker implements CeleryBroker {
   #inFlight = new Set<string>();
   #inFlightCount = 0;
   #pumping = false;
+  #turn = 0;
   #pumpAgain = false;
   #pollTimer: NodeJS.Timeout | undefined;
   #maintenanceTimer: NodeJS.Timeout | undefined;
@@ -133,7 +134,10 @@ export class RedisBroker implements CeleryBroker {
       do {
         this.#pumpAgain = false;
         while (this.#consume && this.#inFlightCount < this.#consume.prefetch) {
-          const popped = await popAndRecord(this.#client, this.#consume.queues);
+          // Queues take turns at each priority, as kombu's round-robin cycle does.
+          const queues = this.#consume.queues;
+          const turn = this.#turn++ % queues.length;
+          const popped = await popAndRecord(this.#client, [...queues.slice(turn), ...queues.slice(0, turn)]);
           if (!popped) break;
           this.#deliver(popped.queue, popped.text, popped.tag);
         }

@@ -112,6 +112,12 @@ export function normalizeWorkerOptions(options: CeleryWorkerOptions): Normalized
     if (value !== undefined && (!Number.isFinite(value) || value <= 0))
       fail(key, 'a positive number of milliseconds', value);
   }
+  if (typeof broker !== 'string') {
+    for (const key of ['visibilityTimeoutMs', 'pollIntervalMs', 'onConnectionLost'] as const) {
+      if (options[key] !== undefined)
+        fail(key, 'nothing when broker is a connected broker (give it to createBroker)', options[key]);
+    }
+  }
   const backend = options.backend ?? 'rpc://';
   if (typeof backend !== 'string') fail('backend', "'rpc://', a redis:// URL or 'disabled'", backend);
   return {
