@@ -219,6 +219,19 @@ describe.each(TRANSPORTS)('celery worker on %s', (transport) => {
     });
   });
 
+  it('handles an expired message (expires header in the past) as revoked: not run, REVOKED stored', async () => {
+    const { started, handler } = manualHandler();
+    await startWorker(transport, { handler });
+    const message = taskMessage(undefined, { expires: new Date(Date.now() - 60_000).toISOString() });
+    const results = await rpcResults(transport, message.replyTo);
+    await publishRawMessage(await publisher(transport), 'celery', message);
+    const run = await started.next();
+    expect(run.abortedAtStart).toBe(true);
+    expect(run.context.signal.reason).toMatchObject({ name: 'TaskRevokedError', taskId: message.id });
+    run.finish({ status: 'REVOKED' });
+    expect((await results.next()).body).toMatchObject({ task_id: message.id, status: 'REVOKED' });
+  });
+
   it('does not store a result for ignore_result, nor for a SKIPPED run', async () => {
     const outcomes: TaskOutcome[] = [
       { status: 'SKIPPED', reason: 'job already final' },
