@@ -57,6 +57,21 @@ describe.each(TRANSPORTS)('Python Celery against our worker on %s', (transport) 
     run.finish({ status: 'SUCCESS', result: null });
   });
 
+  it("Girder's worker status page (report, stats, ping, active, reserved) lists our worker", async () => {
+    const { handler } = manualHandler();
+    const worker = await startWorker(transport, { handler });
+    const node = worker.nodeName;
+    const status = (await python({ op: 'girder_status', broker: urlFor(transport) })) as Record<
+      string,
+      Record<string, unknown>
+    >;
+    expect(status.ping?.[node]).toEqual({ ok: 'pong' });
+    expect(status.report?.[node]).toEqual({ ok: expect.stringContaining(`node -> ${node}`) });
+    expect(status.stats?.[node]).toMatchObject({ pid: process.pid, prefetch_count: 1 });
+    expect(status.active?.[node]).toEqual([]);
+    expect(status.reserved?.[node]).toEqual([]);
+  });
+
   it("a Python caller's AsyncResult.get() returns our result (rpc backend), and our failure raises", async () => {
     const outcomes: TaskOutcome[] = [
       { status: 'SUCCESS', result: [null, 'done'] },
