@@ -180,4 +180,22 @@ describe('Redis broker (kombu layout)', () => {
       message: expect.stringContaining("got 'http'"),
     });
   });
+
+  it('keeps refreshing the messages still running after it stopped consuming (a warm shutdown)', async () => {
+    const redis = redisClient(URL);
+    const [fixture] = redisFixtures();
+    if (!fixture) throw new Error('no fixture');
+    await redis.lpush('celery', fixture.text);
+    const got = await consume(['celery'], 1, 400);
+    const delivery = await got.next();
+    await broker?.stopConsuming();
+    const tag = fixture.envelope.properties.delivery_tag;
+    const first = Number(await redis.zscore('unacked_index', tag));
+    await until(
+      async () => Number(await redis.zscore('unacked_index', tag)) > first + 0.3,
+      'a refreshed score',
+    );
+    await delivery.ack();
+    expect(await redis.exists('unacked', 'unacked_index')).toBe(0);
+  });
 });

@@ -193,7 +193,7 @@ export class RedisBroker implements CeleryBroker {
   async stopConsuming(): Promise<void> {
     this.#consume = undefined;
     clearTimeout(this.#pollTimer);
-    clearInterval(this.#maintenanceTimer);
+    // The maintenance goes on until close: the messages still running keep being refreshed.
   }
 
   async publish(queue: string, message: OutgoingCeleryMessage): Promise<void> {
@@ -265,6 +265,7 @@ export class RedisBroker implements CeleryBroker {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       await this.stopConsuming();
+      clearInterval(this.#maintenanceTimer);
       if (this.#mailboxBinding) await this.#client.srem(...this.#mailboxBinding).catch(() => {});
       this.#subscriber?.disconnect();
       await this.#client.quit().catch(() => this.#client.disconnect());
