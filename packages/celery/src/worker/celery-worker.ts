@@ -49,6 +49,9 @@ interface Running {
   done: Promise<void>;
 }
 
+/** How long a message of an unregistered task is held before `unknownTasks: 'requeue'` gives it back. */
+const REQUEUE_DELAY_MS = 1000;
+
 function seconds(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
@@ -88,6 +91,10 @@ class Worker implements CeleryWorker, WorkerState {
   readonly #logger: Logger;
   readonly #running = new Set<Running>();
   #closing: Promise<void> | undefined;
+  /** Rejections under way (unregistered tasks). */
+  readonly #pending = new Set<Promise<void>>();
+  /** Aborted when the worker starts closing. */
+  readonly #shutdown = new AbortController();
 
   constructor(options: NormalizedWorkerOptions, broker: CeleryBroker, ownsBroker: boolean) {
     this.#options = options;
@@ -134,7 +141,12 @@ class Worker implements CeleryWorker, WorkerState {
       return;
     }
     if (!this.registered.includes(name)) {
-      void this.#unknownTask(delivery, taskId, name);
+      const pending = this.#unknownTask(delivery, taskId, name)
+        .catch((error: Error) =>
+          this.#logger.error('could not reject a message', { taskId, error: error.message }),
+        )
+        .finally(() => this.#pending.delete(pending));
+      this.#pending.add(pending);
       return;
     }
     const running: Running = {
@@ -162,6 +174,9 @@ class Worker implements CeleryWorker, WorkerState {
       requeue,
     });
     if (!requeue) await this.#backend.store(taskId, delivery.message, notRegistered(name));
+    // A requeued message comes straight back when no other worker takes it: wait a little
+    // (cut short by close) so that does not become a busy loop.
+    else await abortableDelay(REQUEUE_DELAY_MS, this.#shutdown.signal);
     await delivery.reject(requeue);
   }
 
@@ -259,7 +274,9 @@ class Worker implements CeleryWorker, WorkerState {
         cancel: options.cancel === true,
       });
       const errors: unknown[] = [];
+      this.#shutdown.abort();
       await this.broker.stopConsuming().catch((e: unknown) => errors.push(e));
+      await Promise.all([...this.#pending]);
       while (this.#running.size > 0) await Promise.all([...this.#running].map((r) => r.done));
       await this.#backend.close().catch((e: unknown) => errors.push(e));
       if (this.#ownsBroker) await this.broker.close().catch((e: unknown) => errors.push(e));

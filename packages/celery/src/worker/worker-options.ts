@@ -22,7 +22,8 @@ export interface CeleryWorkerOptions {
    * What to do with a message for a task not in `tasks`. `reject` is Celery's behaviour: logged
    * as an error, a `NotRegistered` FAILURE stored for it, and the message rejected without
    * requeue (dropped, or dead-lettered when the queue has a dead-letter exchange). `requeue`
-   * rejects it back onto the queue for another worker (only useful when one runs that task).
+   * rejects it back onto the queue for another worker (only useful when one runs that task),
+   * after holding it 1 s so that a queue no other worker takes from is not a busy loop.
    * @default 'reject'
    */
   unknownTasks?: 'reject' | 'requeue';
