@@ -34,11 +34,11 @@ apt_install() {
   [[ ${#missing[@]} -eq 0 ]] && return 0
   if [[ $apt_updated -eq 0 ]]; then
     log "apt-get update"
-    $SUDO apt-get update -qq
+    $SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq
     apt_updated=1
   fi
   log "apt-get install ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # --- Node 24 and pnpm 10, as npm packages (no download from outside the registry) -------
@@ -54,12 +54,14 @@ if ! "$PNPM_BIN/pnpm" --version 2>/dev/null | grep -q '^10\.'; then
   npm install --silent --no-save --prefix "$TOOLS_DIR/pnpm" pnpm@10 >/dev/null
 fi
 
-# --- System packages: Docker engine, Redis, busybox for the test image, a private registry for the
-# pull tests (docker-registry, started per test run on a loopback port with htpasswd from
-# apache2-utils; never as a service), tools the tests use
-apt_install docker.io redis-server busybox-static xz-utils ca-certificates docker-registry apache2-utils
+# --- System packages: Docker engine, Redis, RabbitMQ (Celery over AMQP), busybox for the test image,
+# a private registry for the pull tests (docker-registry, started per test run on a loopback port
+# with htpasswd from apache2-utils; never as a service), tools the tests use
+apt_install docker.io redis-server rabbitmq-server busybox-static xz-utils ca-certificates docker-registry apache2-utils
 # stunnel4: the TLS terminator of the girder-client https bench
 apt_install stunnel4
+# Python Celery 5.2 (Debian), the reference client the celery package's interop tests drive.
+apt_install python3-celery python3-redis
 
 # --- Docker engine ---------------------------------------------------------------------
 if ! docker info >/dev/null 2>&1; then

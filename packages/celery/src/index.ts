@@ -4,9 +4,30 @@
  * @packageDocumentation
  */
 
-/** The Celery task name girder_worker's `docker_run` is published under. */
-export const DOCKER_RUN_TASK = 'girder_worker.docker.tasks.docker_run';
-
+export { AmqpBroker, type AmqpBrokerOptions } from './brokers/amqp-broker.ts';
+export type {
+  CeleryBroker,
+  ConsumeOptions,
+  Delivery,
+  MailboxReplyTo,
+  MailboxRequest,
+  OutgoingCeleryMessage,
+} from './brokers/broker.ts';
+export { type CreateBrokerOptions, createBroker } from './brokers/create-broker.ts';
+export {
+  BrokerConnectionError,
+  CeleryBrokerError,
+  InvalidBrokerUrlError,
+  MalformedMessageError,
+} from './brokers/errors.ts';
+export { buildKombuEnvelope, parseKombuEnvelope } from './brokers/kombu-envelope.ts';
+export { publishRawMessage } from './brokers/publish-raw-message.ts';
+export { RedisBroker, type RedisBrokerOptions } from './brokers/redis-broker.ts';
+export { CONTROL_COMMANDS, runControlCommand } from './control/control-panel.ts';
+export { LamportClock } from './control/lamport-clock.ts';
+export { isForNode, startMailbox } from './control/mailbox.ts';
+export { RevokedSet } from './control/revoked-set.ts';
+export type { ActiveTaskInfo, WorkerState } from './control/worker-state.ts';
 export { decodeJsonPickle, decodeJsonPickleText } from './jsonpickle/decode.ts';
 export { encodeJsonPickle, type JsonValue } from './jsonpickle/encode.ts';
 export { isJsonPickleError, JsonPickleError } from './jsonpickle/errors.ts';
@@ -67,6 +88,21 @@ export { CeleryProtocolError, isCeleryProtocolError } from './protocol/errors.ts
 export { type JobInfoSpec, parseJobInfoSpec } from './protocol/job-info-spec.ts';
 export { type CeleryTask, parseCeleryTask, readJobInfoSpec } from './protocol/parse-message.ts';
 export { type PickledGirderClient, Pickler } from './protocol/to-pickle.ts';
+export { createResultBackend } from './results/create-result-backend.ts';
+export {
+  createRedisResultBackend,
+  type RedisResultBackendOptions,
+  TASK_META_PREFIX,
+} from './results/redis-result-backend.ts';
+export type { ResultBackend } from './results/result-backend.ts';
+export {
+  type CeleryState,
+  notRegistered,
+  type ResultMeta,
+  resultMeta,
+  type SerializedException,
+} from './results/result-meta.ts';
+export { createRpcResultBackend } from './results/rpc-result-backend.ts';
 export { createDockerRunHandler, type DockerRunHandlerOptions } from './run/docker-run-handler.ts';
 export {
   isJobUpdateError,
@@ -79,3 +115,11 @@ export { JobLogSink, type LogWriter } from './run/job-log-sink.ts';
 export { JobInfoReporter, type JobInfoReporterOptions } from './run/job-reporter.ts';
 export type { RawCeleryMessage, TaskContext, TaskHandler, TaskOutcome } from './task.ts';
 export { TaskRevokedError } from './task.ts';
+export { DOCKER_RUN_TASK } from './task-name.ts';
+export { type CeleryWorker, createCeleryWorker } from './worker/celery-worker.ts';
+export { InvalidWorkerOptionsError, WorkerShutdownError } from './worker/errors.ts';
+export {
+  type CeleryWorkerOptions,
+  type NormalizedWorkerOptions,
+  normalizeWorkerOptions,
+} from './worker/worker-options.ts';

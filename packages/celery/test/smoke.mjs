@@ -1,6 +1,36 @@
 // Consumer check (tooling/package-checks): runs in a fresh npm project with the packed tarball installed.
 import assert from 'node:assert/strict';
-import { DOCKER_RUN_TASK, decodeJsonPickleText, PyTuple } from '@girder-worker/celery';
+import {
+  buildKombuEnvelope,
+  createBroker,
+  createCeleryWorker,
+  DOCKER_RUN_TASK,
+  decodeJsonPickleText,
+  normalizeWorkerOptions,
+  PyTuple,
+  parseKombuEnvelope,
+} from '@girder-worker/celery';
 
 assert.equal(DOCKER_RUN_TASK, 'girder_worker.docker.tasks.docker_run');
 assert.ok(decodeJsonPickleText('{"py/tuple": [[1, {"py/id": 0}]]}') instanceof PyTuple);
+const text = buildKombuEnvelope(
+  {
+    headers: { id: 'x', task: DOCKER_RUN_TASK },
+    properties: { correlationId: 'x' },
+    body: Buffer.from('[]'),
+  },
+  { exchange: '', routingKey: 'celery', deliveryTag: 't' },
+);
+assert.equal(parseKombuEnvelope(text).message.headers.task, DOCKER_RUN_TASK);
+assert.equal(
+  normalizeWorkerOptions({ broker: 'redis://127.0.0.1/0', handler: async () => ({ status: 'REVOKED' }) })
+    .concurrency,
+  1,
+);
+await assert.rejects(createBroker('http://127.0.0.1/'), { code: 'INVALID_BROKER_URL' });
+await assert.rejects(
+  createCeleryWorker({ broker: 'redis://127.0.0.1/0', handler: () => {}, concurrency: 0 }),
+  {
+    code: 'INVALID_WORKER_OPTIONS',
+  },
+);

@@ -9,6 +9,7 @@ import { CeleryProtocolError } from '../protocol/errors.ts';
 import { type CeleryTask, parseCeleryTask, readJobInfoSpec } from '../protocol/parse-message.ts';
 import type { RawCeleryMessage, TaskContext, TaskHandler, TaskOutcome } from '../task.ts';
 import { cancel, fail, type TaskRun } from './end-task.ts';
+import { isTaskTimeLimitError } from './errors.ts';
 import { JobLogSink, type LogWriter } from './job-log-sink.ts';
 import { reporterFor, stdStreamConnectors } from './job-output.ts';
 import { JobInfoReporter } from './job-reporter.ts';
@@ -266,7 +267,9 @@ export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): T
       return { status: 'SUCCESS', result: result.results };
     } catch (error) {
       if (limit.signal?.aborted) return fail(run, limit.signal.reason, logger);
-      if (signal.aborted) return cancel(run, logger);
+      // The worker's own time limit aborts the signal too: that is a failure, not a cancel.
+      if (signal.aborted)
+        return isTaskTimeLimitError(signal.reason) ? fail(run, signal.reason, logger) : cancel(run, logger);
       return fail(run, error, logger);
     } finally {
       limit.clear();
