@@ -26,12 +26,16 @@ export class ContainerSession implements AsyncDisposable {
   readonly #container: Docker.Container;
   readonly #logger: Logger;
   #closeOptions: SessionCloseOptions = { remove: true, kill: false };
+  /** The exit, settled by the wait that {@link start} sends. */
+  readonly #exited: PromiseWithResolvers<{ StatusCode: number }> = Promise.withResolvers();
   #closed: Promise<void> | undefined;
 
   private constructor(container: Docker.Container, logger: Logger) {
     this.#container = container;
     this.id = container.id;
     this.#logger = logger;
+    // Awaited by the run once started; a run that ends before (a failed start) never asks.
+    this.#exited.promise.catch(() => {});
   }
 
   /**
@@ -65,20 +69,27 @@ export class ContainerSession implements AsyncDisposable {
     })) as unknown as Readable;
   }
 
-  /** Settles with the exit status of the next exit (ask before {@link start}). */
+  /**
+   * Settles with the container's exit status once it has started and stopped. The engine is asked
+   * only after the start, with `not-running`: a `next-exit` wait sent before the start can reach a
+   * busy engine after a short-lived container already exited, and then waits for an exit that
+   * never comes.
+   */
   exited(): Promise<{ StatusCode: number }> {
-    const exited = this.#container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
-    exited.catch(() => {});
-    return exited;
+    return this.#exited.promise;
   }
 
-  /** Starts the container. @throws {@link DockerEngineError} */
+  /** Starts the container, then asks the engine for its exit. @throws {@link DockerEngineError} */
   async start(): Promise<void> {
     try {
       await this.#container.start();
     } catch (error) {
       throw new DockerEngineError(`start container ${this.id.slice(0, 12)}`, error);
     }
+    (this.#container.wait({ condition: 'not-running' }) as Promise<{ StatusCode: number }>).then(
+      this.#exited.resolve,
+      this.#exited.reject,
+    );
   }
 
   /** Asks it to stop: SIGTERM, then SIGKILL after `graceMs` (rounded up to seconds). Never throws. */
