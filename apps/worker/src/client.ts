@@ -5,16 +5,15 @@ import {
   cancelChannel,
   cancelKey,
   connectionOf,
+  decodeRunFailure,
   type GirderJobReference,
   normalizeConnection,
   type QueueConnection,
+  type RunFailureCode,
   type RunJobData,
   type RunJobResult,
 } from './queue-common.ts';
 import { loadRunSpec } from './spec.ts';
-
-/** Prefix of the failure reason of a cancelled run (what the worker records). */
-export const CANCELLED_PREFIX = 'cancelled: ';
 
 /** Options of {@link submitRun}. */
 export interface SubmitOptions extends QueueConnection {
@@ -89,8 +88,10 @@ export interface RunStatus {
   progress?: unknown;
   /** The result, once completed. */
   result?: RunJobResult;
-  /** Why it failed (`cancelled: …` when cancelled). */
+  /** Why it failed, once failed. */
   failedReason?: string;
+  /** The failure's code (`GW_RUN_CANCELLED`, `GW_BAD_INPUT`, `GW_RUN_FAILED`), once failed. */
+  failureCode?: RunFailureCode;
 }
 
 /**
@@ -113,11 +114,16 @@ export async function getRunStatus(id: string, options: QueueConnection): Promis
       ...(job.processedBy ? { worker: job.processedBy } : {}),
       ...(progress && typeof progress === 'object' ? { progress } : {}),
       ...(job.returnvalue ? { result: job.returnvalue } : {}),
-      ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+      ...(job.failedReason ? failureOf(job.failedReason) : {}),
     };
   } finally {
     await queue.close();
   }
+}
+
+function failureOf(reason: string): { failedReason: string; failureCode: RunFailureCode } {
+  const { code, message } = decodeRunFailure(reason);
+  return { failedReason: message, failureCode: code };
 }
 
 /** Options of {@link waitForRun}. */
@@ -154,10 +160,9 @@ export async function waitForRun(id: string, options: WaitOptions): Promise<RunJ
       return await Promise.race([job.waitUntilFinished(events, options.timeoutMs), aborted]);
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      if (reason.startsWith(CANCELLED_PREFIX))
-        throw new RunCancelledError(reason.slice(CANCELLED_PREFIX.length), { cause: error });
-      throw new RunFailedError(id, reason, { cause: error });
+      const { code, message } = decodeRunFailure(error instanceof Error ? error.message : String(error));
+      if (code === 'GW_RUN_CANCELLED') throw new RunCancelledError(message, { cause: error });
+      throw new RunFailedError(id, message, { cause: error, failureCode: code });
     }
   } finally {
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
@@ -171,8 +176,8 @@ export type CancelOutcome = 'removed' | 'signalled' | 'finished' | 'unknown';
 
 /**
  * Cancels a run. A queued one is removed from the queue; a running one is aborted by the worker
- * that runs it (its container stopped, everything cleaned, the run failed as `cancelled: …`, not
- * retried). A run taken by a worker at that very moment is caught by a cancel marker the worker
+ * that runs it (its container stopped, everything cleaned, the run failed as `GW_RUN_CANCELLED`,
+ * not retried). A run taken by a worker at that very moment is caught by a cancel marker the worker
  * checks before it starts.
  *
  * @param id - the run id from {@link submitRun}

@@ -1,5 +1,4 @@
 export {
-  CANCELLED_PREFIX,
   type CancelOutcome,
   cancelRun,
   getRunStatus,
@@ -10,8 +9,10 @@ export {
   waitForRun,
 } from './client.ts';
 export {
+  asRunCancelled,
   BadInputError,
   isBadInputError,
+  isCancellation,
   isRunCancelledError,
   isRunFailedError,
   isRunNotFoundError,
@@ -23,8 +24,12 @@ export { type ExecuteOptions, executeRun } from './execute.ts';
 export { type RunFlags, specFromFlags } from './flags.ts';
 export {
   DEFAULT_QUEUE,
+  decodeRunFailure,
+  encodeRunFailure,
   type GirderJobReference,
   type QueueConnection,
+  type RunFailure,
+  type RunFailureCode,
   type RunJobData,
   type RunJobResult,
 } from './queue-common.ts';

@@ -65,6 +65,51 @@ export function cancelKey(queue: string, id: string): string {
   return `girder-worker:${queue}:cancelled:${id}`;
 }
 
+/**
+ * Why a queued run failed, as a stable code: `GW_RUN_CANCELLED` (cancelled: `cancel`, a worker
+ * shutting down, its Girder job canceled), `GW_BAD_INPUT` (the queued data or the spec is unusable,
+ * or Girder refused a request for good: never retried), `GW_RUN_FAILED` (anything else, e.g. the
+ * container exited non-zero).
+ */
+export type RunFailureCode = 'GW_RUN_CANCELLED' | 'GW_BAD_INPUT' | 'GW_RUN_FAILED';
+
+/** A queued run's failure: its code and a message for people. */
+export interface RunFailure {
+  /** What kind of failure. */
+  code: RunFailureCode;
+  /** What happened (secrets already masked). */
+  message: string;
+}
+
+const FAILURE_CODES: ReadonlySet<string> = new Set<RunFailureCode>([
+  'GW_RUN_CANCELLED',
+  'GW_BAD_INPUT',
+  'GW_RUN_FAILED',
+]);
+
+/**
+ * The text a worker records as a run's failure (BullMQ's `failedReason`): `<code>: <message>`.
+ * The one place that writes it; {@link decodeRunFailure} is the one place that reads it.
+ * @param failure - code and message
+ * @returns the recorded reason
+ */
+export function encodeRunFailure(failure: RunFailure): string {
+  return `${failure.code}: ${failure.message}`;
+}
+
+/**
+ * Reads a recorded failure back. A reason BullMQ wrote itself (e.g. a run that stalled too often)
+ * carries no code and reads as `GW_RUN_FAILED`.
+ * @param reason - BullMQ's `failedReason`
+ * @returns code and message
+ */
+export function decodeRunFailure(reason: string): RunFailure {
+  const match = /^(GW_[A-Z_]+): /.exec(reason);
+  if (match?.[1] && FAILURE_CODES.has(match[1]))
+    return { code: match[1] as RunFailureCode, message: reason.slice(match[0].length) };
+  return { code: 'GW_RUN_FAILED', message: reason };
+}
+
 /** Validates the shared connection options; returns the queue name. */
 export function normalizeConnection(options: QueueConnection): { redisUrl: string; queue: string } {
   if (typeof options.redisUrl !== 'string' || !/^rediss?:\/\//.test(options.redisUrl)) {

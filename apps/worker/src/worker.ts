@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { dockerFromEnv, isDockerRunError, isImageNotFoundError, reapOrphans } from '@girder-worker/docker';
-import { isJobCanceledError } from '@girder-worker/girder';
 import {
+  hasErrorIdentity,
+  isPlainObject,
   isSpecValidationError,
   type Logger,
   SpecValidationError,
@@ -10,15 +11,16 @@ import {
 import { UnrecoverableError, Worker } from 'bullmq';
 import type Docker from 'dockerode';
 import { Redis } from 'ioredis';
-import { CANCELLED_PREFIX } from './client.ts';
-import { BadInputError } from './errors.ts';
+import { asRunCancelled, BadInputError, isBadInputError, RunCancelledError } from './errors.ts';
 import { executeRun } from './execute.ts';
 import {
   cancelChannel,
   cancelKey,
   connectionOf,
+  encodeRunFailure,
   normalizeConnection,
   type QueueConnection,
+  type RunFailure,
   type RunJobData,
   type RunJobResult,
 } from './queue-common.ts';
@@ -122,12 +124,55 @@ export interface RunWorker extends AsyncDisposable {
 
 /** The spec of a queued run, with the job data's Girder job (if any) put in. */
 function specOf(data: RunJobData): { spec: RunSpec; girderToken: string | undefined } {
+  if (!isPlainObject(data)) throw new SpecValidationError('(job data)', 'an object with a spec', data);
+  if (data.girderToken !== undefined && typeof data.girderToken !== 'string')
+    throw new SpecValidationError('girderToken', 'a string', '(hidden)');
   const spec = loadRunSpec(data.spec);
-  if (!data.girderJob) return { spec, girderToken: data.girderToken };
+  if (data.girderJob === undefined) return { spec, girderToken: data.girderToken };
+  if (!isPlainObject(data.girderJob))
+    throw new SpecValidationError('girderJob', 'an object { apiUrl, jobId, token }', data.girderJob);
   const { apiUrl, jobId, token } = data.girderJob;
   const girder = parseGirderInfo({ apiUrl, jobId }, 'girderJob');
-  if (girder.jobId === undefined) throw new SpecValidationError('girderJob.jobId', 'a Girder job id', jobId);
+  if (girder.jobId === undefined) throw new SpecValidationError('girderJob.jobId', 'a Girder id', jobId);
+  if (typeof token !== 'string' || token === '')
+    throw new SpecValidationError('girderJob.token', 'a token', '(hidden)');
   return { spec: { ...spec, girder }, girderToken: token };
+}
+
+/** Whether a Girder refused a request for good (a 4xx other than 408/429), anywhere in the causes. */
+function isPermanentGirderRefusal(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current; depth++) {
+    if (hasErrorIdentity(current, 'GirderHttpError', 'GIRDER_HTTP_ERROR')) {
+      const status = (current as { status?: unknown }).status;
+      return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * What a failed run records, and whether it is tried again. Cancellation, bad input (an invalid
+ * spec, unusable job data, a Girder that refused a request for good) and a run's own failure (its
+ * container exited non-zero, its image is missing) are final; anything else (the engine, the
+ * network, a Girder 5xx) is tried again, up to the run's attempts.
+ */
+function classifyRunFailure(error: unknown, signal?: AbortSignal): RunFailure & { final: boolean } {
+  const cancelled = asRunCancelled(error, signal);
+  if (cancelled) return { code: 'GW_RUN_CANCELLED', message: cancelled.reason, final: true };
+  const message = error instanceof Error ? error.message : String(error);
+  if (isSpecValidationError(error) || isBadInputError(error) || isPermanentGirderRefusal(error))
+    return { code: 'GW_BAD_INPUT', message, final: true };
+  const final = isDockerRunError(error) || isImageNotFoundError(error);
+  return { code: 'GW_RUN_FAILED', message, final };
+}
+
+/** The error a processor throws for a failure: BullMQ records its message and retries unless final. */
+function failure(error: unknown, signal?: AbortSignal): Error {
+  const { final, ...recorded } = classifyRunFailure(error, signal);
+  const reason = encodeRunFailure(recorded);
+  return final ? new UnrecoverableError(reason) : new Error(reason);
 }
 
 /**
@@ -175,11 +220,10 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
       try {
         run = specOf(job.data);
       } catch (error) {
-        if (isSpecValidationError(error)) throw new UnrecoverableError(error.message);
-        throw error;
+        throw failure(error);
       }
       if (await commands.exists(cancelKey(name, job.id as string)))
-        throw new UnrecoverableError(`${CANCELLED_PREFIX}cancelled by request before it started`);
+        throw failure(new RunCancelledError('cancelled by request before it started'));
       logger.info('run started', {
         runId: job.id,
         image: run.spec.options.image,
@@ -207,14 +251,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
           worker: id,
         };
       } catch (error) {
-        if (signal?.aborted) throw new UnrecoverableError(`${CANCELLED_PREFIX}${String(signal.reason)}`);
-        if (isJobCanceledError(error))
-          throw new UnrecoverableError(`${CANCELLED_PREFIX}the Girder job was canceled`);
-        // A failed container (or a missing image, a bad spec) is the run's answer: no retry. Other
-        // failures (engine, Girder, network) are tried again, up to the run's attempts.
-        if (isDockerRunError(error) || isImageNotFoundError(error) || isSpecValidationError(error))
-          throw new UnrecoverableError((error as Error).message);
-        throw error;
+        throw failure(error, signal);
       }
     },
     {

@@ -186,7 +186,8 @@ describe('girder-worker worker (BullMQ on a real Redis)', () => {
       } else {
         expect(status).toMatchObject({
           state: 'failed',
-          failedReason: expect.stringMatching(/^cancelled: /),
+          failureCode: 'GW_RUN_CANCELLED',
+          failedReason: 'worker shutting down',
         });
         expect(exited.stdout).not.toContain('cancel-done');
       }
