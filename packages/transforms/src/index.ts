@@ -40,6 +40,14 @@ export { type Logger, silentLogger } from './logger.ts';
 export { joinInside, relativePathProblem } from './paths.ts';
 export { coreKinds, createRegistry, TransformRegistry } from './registry.ts';
 export { type Progress, type Reporter, silentReporter } from './reporter.ts';
+export {
+  MIN_SECRET_LENGTH,
+  REDACTED,
+  redactingLogger,
+  redactSecrets,
+  redactValue,
+  SecretRegistry,
+} from './secrets.ts';
 export { revive, serialize } from './serialize.ts';
 export { type ServiceMap, Services } from './services.ts';
 export {
