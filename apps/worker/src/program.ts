@@ -1,15 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+// The bundler inlines the manifest; the version is never written by hand.
+import manifest from '../package.json' with { type: 'json' };
 import { commands } from './commands/index.ts';
 import { describeFailure, EXIT, exitCodeOf } from './exit-codes.ts';
-
-/** This package's version, from its package.json (one directory above `src/` and `dist/`). */
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return manifest.version;
-}
 
 /**
  * The `girder-worker` program with every command of `commands/` registered. Errors come out of
@@ -20,7 +13,7 @@ export function createProgram(): Command {
   const program = new Command()
     .name('girder-worker')
     .description('Run Docker containers with data moved in and out for them (girder_worker docker_run).')
-    .version(packageVersion())
+    .version(manifest.version)
     .showHelpAfterError()
     .exitOverride();
   for (const register of commands) register(program);
