@@ -103,6 +103,50 @@ export function isRunCancelledError(error: unknown): error is RunCancelledError 
   return hasErrorIdentity(error, 'RunCancelledError', 'GW_RUN_CANCELLED');
 }
 
+/**
+ * Redis could not be reached (refused, unknown host, timed out) by a queue command or client.
+ * Thrown within seconds instead of waiting for a server that may never come.
+ */
+export class RedisUnavailableError extends GirderWorkerError {
+  override name = 'RedisUnavailableError' as const;
+  /** The Redis URL, its password masked. */
+  readonly redisUrl: string;
+  /**
+   * @param redisUrl - the URL tried (its password is masked here)
+   * @param reason - why, e.g. `connect ECONNREFUSED 127.0.0.1:6379`
+   * @param options - `cause` when wrapping
+   */
+  constructor(redisUrl: string, reason: string, options?: ErrorOptions) {
+    const shown = maskUrlPassword(redisUrl);
+    super(
+      'GW_REDIS_UNAVAILABLE',
+      `cannot reach Redis at ${shown} (${reason}): check --redis and that the server runs`,
+      options,
+    );
+    this.redisUrl = shown;
+  }
+}
+
+function maskUrlPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(an unparsable URL)';
+  }
+}
+
+/**
+ * Whether `error` is a {@link RedisUnavailableError} (also across two copies of this package).
+ * @param error - anything caught
+ * @returns true for a RedisUnavailableError
+ */
+export function isRedisUnavailableError(error: unknown): error is RedisUnavailableError {
+  return hasErrorIdentity(error, 'RedisUnavailableError', 'GW_REDIS_UNAVAILABLE');
+}
+
 /** Code of `@girder-worker/girder`'s `JobCanceledError` (a Girder job asked to cancel). */
 const GIRDER_JOB_CANCELED = 'GW_JOB_CANCELED';
 

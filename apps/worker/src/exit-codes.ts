@@ -1,4 +1,5 @@
 import { isSpecValidationError } from '@girder-worker/transforms';
+import { cliSecrets } from './cli-secrets.ts';
 import { isBadInputError, isCancellation, isRunCancelledError, isRunNotFoundError } from './errors.ts';
 
 /** The CLI's exit codes: 0 ok, 1 the container (or run) failed, 2 bad input, 130 cancelled. */
@@ -17,13 +18,31 @@ export function exitCodeOf(error: unknown): number {
 }
 
 /**
+ * Makes control characters visible (`\x1b`, `\x07`…), keeping newlines and tabs: text from a
+ * container (its stderr tail) cannot move the cursor, retitle the terminal or hide lines.
+ * @param text - any text
+ * @returns the text with each control character written as `\xNN`
+ */
+export function neutralizeControls(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    const control = (code < 0x20 && char !== '\n' && char !== '\t') || (code >= 0x7f && code <= 0x9f);
+    out += control ? `\\x${code.toString(16).padStart(2, '0')}` : char;
+  }
+  return out;
+}
+
+/**
  * The one line (or the few, for a container's stderr tail) the CLI prints for an error that ended a
- * command.
+ * command: secrets masked, control characters made visible.
  * @param error - what the command failed with
  * @returns the text, without the trailing newline
  */
 export function describeFailure(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = neutralizeControls(
+    cliSecrets.redact(error instanceof Error ? error.message : String(error)),
+  );
   if (isRunCancelledError(error))
     return `girder-worker: ${message}; the container was stopped and everything cleaned up`;
   if (isSpecValidationError(error)) return `girder-worker: invalid run spec: ${message}`;

@@ -13,9 +13,11 @@ export {
   BadInputError,
   isBadInputError,
   isCancellation,
+  isRedisUnavailableError,
   isRunCancelledError,
   isRunFailedError,
   isRunNotFoundError,
+  RedisUnavailableError,
   RunCancelledError,
   RunFailedError,
   RunNotFoundError,
@@ -33,6 +35,7 @@ export {
   type RunJobData,
   type RunJobResult,
 } from './queue-common.ts';
+export { assertRedisReachable, REDIS_CONNECT_TIMEOUT_MS } from './redis-reachability.ts';
 export {
   type GirderRunInfo,
   type LoadRunSpecOptions,

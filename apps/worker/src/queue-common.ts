@@ -1,3 +1,4 @@
+import type { SecretRegistry } from '@girder-worker/transforms';
 import type { ConnectionOptions } from 'bullmq';
 import { BadInputError } from './errors.ts';
 
@@ -13,6 +14,12 @@ export interface QueueConnection {
    * @default 'girder-worker'
    */
   queue?: string;
+  /**
+   * Secrets to mask in whatever comes back from or is written to the queue (failure reasons,
+   * results, log lines). The tokens inside a run's own job data are masked in any case.
+   * @default none
+   */
+  secrets?: SecretRegistry;
 }
 
 /**
@@ -28,7 +35,10 @@ export interface GirderJobReference {
   token: string;
 }
 
-/** What a queued run carries (BullMQ job data). Tokens are data for the worker, never logged. */
+/**
+ * What a queued run carries (BullMQ job data). Tokens are data for the worker, never logged, and
+ * dropped from the job data once the run has settled (succeeded, or failed for good).
+ */
 export interface RunJobData {
   /** The run spec as JSON (host paths already absolute). */
   spec: unknown;

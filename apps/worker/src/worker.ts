@@ -5,10 +5,13 @@ import {
   isPlainObject,
   isSpecValidationError,
   type Logger,
+  redactingLogger,
+  redactValue,
+  SecretRegistry,
   SpecValidationError,
   silentLogger,
 } from '@girder-worker/transforms';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { asRunCancelled, BadInputError, isBadInputError, RunCancelledError } from './errors.ts';
@@ -24,6 +27,7 @@ import {
   type RunJobData,
   type RunJobResult,
 } from './queue-common.ts';
+import { watchRedisConnection } from './redis-connection-watch.ts';
 import { loadRunSpec, parseGirderInfo, type RunSpec } from './spec.ts';
 
 /** Options of {@link createWorker}. */
@@ -168,11 +172,110 @@ function classifyRunFailure(error: unknown, signal?: AbortSignal): RunFailure & 
   return { code: 'GW_RUN_FAILED', message, final };
 }
 
-/** The error a processor throws for a failure: BullMQ records its message and retries unless final. */
-function failure(error: unknown, signal?: AbortSignal): Error {
-  const { final, ...recorded } = classifyRunFailure(error, signal);
-  const reason = encodeRunFailure(recorded);
+/**
+ * The error a processor throws for a failure: BullMQ records its message (and the stack, which
+ * repeats it) and retries unless final. Secrets are masked before anything is recorded.
+ */
+function failure(error: unknown, signal: AbortSignal | undefined, secrets: SecretRegistry): Error {
+  const { final, code, message } = classifyRunFailure(error, signal);
+  const reason = encodeRunFailure({ code, message: secrets.redact(message) });
   return final ? new UnrecoverableError(reason) : new Error(reason);
+}
+
+/** What {@link processRun} needs from its worker. */
+interface RunContext extends NormalizedWorkerOptions {
+  docker: Docker;
+  secrets: SecretRegistry;
+  commands: Redis;
+  onLine: WorkerOptions['onLine'];
+}
+
+/** The job data without its tokens (kept for the record: spec, Girder job id). */
+function withoutTokens(data: RunJobData): RunJobData {
+  const { girderToken: _token, girderJob, ...rest } = data;
+  if (!isPlainObject(girderJob)) return rest;
+  const { token: _jobToken, ...job } = girderJob;
+  // Kept for the record without its token (the run is over: nothing will use it).
+  return { ...rest, girderJob: job as unknown as RunJobData['girderJob'] };
+}
+
+/** Drops the tokens from a settled run's job data, so they do not stay in Redis for a day. */
+async function dropTokens(job: Job<RunJobData, RunJobResult>, logger: Logger): Promise<void> {
+  if (!isPlainObject(job.data)) return;
+  if (job.data.girderToken === undefined && !isPlainObject(job.data.girderJob)) return;
+  try {
+    await job.updateData(withoutTokens(job.data));
+  } catch (error) {
+    logger.warn('could not drop the tokens from the job data', { runId: job.id, error: String(error) });
+  }
+}
+
+/** Takes one run: validates its data, runs it, records its result or failure (secrets masked). */
+async function processRun(
+  job: Job<RunJobData, RunJobResult>,
+  signal: AbortSignal | undefined,
+  context: RunContext,
+): Promise<RunJobResult> {
+  const { secrets, logger, name: queueName } = { ...context, name: context.queue };
+  const forget: (() => void)[] = [];
+  if (isPlainObject(job.data)) {
+    forget.push(secrets.add(typeof job.data.girderToken === 'string' ? job.data.girderToken : undefined));
+    const token = isPlainObject(job.data.girderJob) ? job.data.girderJob.token : undefined;
+    forget.push(secrets.add(typeof token === 'string' ? token : undefined));
+  }
+  const settle = async (error?: unknown): Promise<Error | undefined> => {
+    const thrown = error === undefined ? undefined : failure(error, signal, secrets);
+    const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (!thrown || thrown instanceof UnrecoverableError || lastTry) await dropTokens(job, logger);
+    return thrown;
+  };
+  try {
+    let run: ReturnType<typeof specOf>;
+    try {
+      run = specOf(job.data);
+      if (await context.commands.exists(cancelKey(queueName, job.id as string)))
+        throw new RunCancelledError('cancelled by request before it started');
+    } catch (error) {
+      throw await settle(error);
+    }
+    logger.info('run started', {
+      runId: job.id,
+      image: run.spec.options.image,
+      attempt: job.attemptsMade + 1,
+    });
+    let result: Awaited<ReturnType<typeof executeRun>>;
+    try {
+      result = await executeRun(run.spec, {
+        ...(signal ? { signal } : {}),
+        logger,
+        docker: context.docker,
+        workerId: context.workerId,
+        ...(context.stopGraceMs === undefined ? {} : { stopGraceMs: context.stopGraceMs }),
+        runId: `${queueName}:${job.id}`,
+        ...(run.girderToken ? { girderToken: run.girderToken } : {}),
+        reporter: {
+          log: (line, source) => context.onLine?.(job.id as string, secrets.redact(line), source),
+          progress: (progress) =>
+            void job.updateProgress(redactValue({ ...progress }, secrets)).catch(() => {}),
+        },
+      });
+    } catch (error) {
+      throw await settle(error);
+    }
+    logger.info('run finished', { runId: job.id });
+    await settle();
+    return redactValue(
+      {
+        exitCode: result.exitCode,
+        containerId: result.containerId,
+        results: result.results,
+        worker: context.workerId,
+      },
+      secrets,
+    );
+  } finally {
+    for (const f of forget) f();
+  }
 }
 
 /**
@@ -192,7 +295,10 @@ function failure(error: unknown, signal?: AbortSignal): Error {
  */
 export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
   const o = normalizeWorkerOptions(options);
-  const { logger, queue: name, workerId: id } = o;
+  const { queue: name, workerId: id } = o;
+  const secrets = options.secrets ?? new SecretRegistry();
+  secrets.addUrlCredentials(o.redisUrl);
+  const logger = redactingLogger(o.logger, secrets);
   const docker = options.docker ?? dockerFromEnv();
   const reap = async (): Promise<void> => {
     try {
@@ -203,57 +309,23 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
     }
   };
   await reap();
+  const watch = watchRedisConnection(logger, secrets.redact(o.redisUrl));
   const commands = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
   const subscriber = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
-  for (const client of [commands, subscriber])
-    client.on('error', (error) => logger.warn('redis connection error', { error: error.message }));
+  for (const client of [commands, subscriber]) {
+    client.on('error', (error: Error) => watch.error(error, 'redis'));
+    client.on('ready', () => watch.ready());
+  }
   // Listen for cancel requests before taking any run, so that none can be missed.
   let worker: Worker<RunJobData, RunJobResult> | undefined;
   subscriber.on('message', (_channel, jobId: string) => {
     if (worker?.cancelJob(jobId, 'cancelled by request')) logger.info('run cancelled', { runId: jobId });
   });
   await subscriber.subscribe(cancelChannel(name));
+  const context: RunContext = { ...o, logger, docker, secrets, commands, onLine: options.onLine };
   worker = new Worker<RunJobData, RunJobResult>(
     name,
-    async (job, _token, signal) => {
-      let run: ReturnType<typeof specOf>;
-      try {
-        run = specOf(job.data);
-      } catch (error) {
-        throw failure(error);
-      }
-      if (await commands.exists(cancelKey(name, job.id as string)))
-        throw failure(new RunCancelledError('cancelled by request before it started'));
-      logger.info('run started', {
-        runId: job.id,
-        image: run.spec.options.image,
-        attempt: job.attemptsMade + 1,
-      });
-      try {
-        const result = await executeRun(run.spec, {
-          ...(signal ? { signal } : {}),
-          logger,
-          docker,
-          workerId: id,
-          ...(o.stopGraceMs === undefined ? {} : { stopGraceMs: o.stopGraceMs }),
-          runId: `${name}:${job.id}`,
-          ...(run.girderToken ? { girderToken: run.girderToken } : {}),
-          reporter: {
-            log: (line, source) => options.onLine?.(job.id as string, line, source),
-            progress: (progress) => void job.updateProgress({ ...progress }).catch(() => {}),
-          },
-        });
-        logger.info('run finished', { runId: job.id });
-        return {
-          exitCode: result.exitCode,
-          containerId: result.containerId,
-          results: result.results,
-          worker: id,
-        };
-      } catch (error) {
-        throw failure(error, signal);
-      }
-    },
+    (job, _token, signal) => processRun(job, signal, context),
     {
       connection: connectionOf(o.redisUrl),
       name: id,
@@ -264,7 +336,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
     },
   );
   worker.on('failed', (job, error) => logger.warn('run failed', { runId: job?.id, error: error.message }));
-  worker.on('error', (error) => logger.warn('worker error', { error: error.message }));
+  worker.on('error', (error) => watch.error(error, 'worker'));
   const reapTimer = o.reapIntervalMs > 0 ? setInterval(() => void reap(), o.reapIntervalMs) : undefined;
   reapTimer?.unref();
   await worker.waitUntilReady();

@@ -3,8 +3,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startGirderTestServer } from '@girder-worker/girder-test-server';
 import { makeTempDir, TEST_IMAGE, testDocker } from '@girder-worker/test-helpers';
+import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelRun, getRunStatus, submitRun, waitForRun } from '../src/index.ts';
+import { connectionOf } from '../src/queue-common.ts';
 import { runCli, startCli, startRedis, until } from './helpers.ts';
 
 let redis: Awaited<ReturnType<typeof startRedis>>;
@@ -322,6 +324,18 @@ describe('girder-worker worker (BullMQ on a real Redis)', () => {
       ).toBe(5);
       expect((await getRunStatus(cancelled, { redisUrl: redis.url, queue }))?.attemptsMade).toBe(1);
       expect(await containersOf([workers[0]?.pid as number])).toEqual([]);
+
+      // Settled runs keep no token in Redis (succeeded, failed, cancelled).
+      const q = new Queue(queue, { connection: connectionOf(redis.url) });
+      try {
+        for (const runId of [id, failing, cancelled]) {
+          const data = JSON.stringify((await Job.fromId(q, runId))?.data);
+          expect(data).toContain('"spec"');
+          for (const secret of [token, second.token, third.token]) expect(data).not.toContain(secret);
+        }
+      } finally {
+        await q.close();
+      }
 
       const output = workers[0]?.output() ?? '';
       expect(output).not.toContain(token);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.ts';
-import { type QueueFlags, withQueueOptions } from './options.ts';
+import { connectionOf, type QueueFlags, withQueueOptions } from './options.ts';
 
 /**
  * `girder-worker cancel`: removes a queued run, or has its worker stop it; prints what it did
@@ -15,7 +15,7 @@ export function registerCancelCommand(program: Command): void {
 
 async function cancelAction(id: string, flags: QueueFlags): Promise<void> {
   const { cancelRun } = await import('../client.ts');
-  const outcome = await cancelRun(id, { redisUrl: flags.redis, queue: flags.queue });
+  const outcome = await cancelRun(id, connectionOf(flags));
   process.stdout.write(`${outcome}\n`);
   if (outcome === 'unknown') process.exitCode = EXIT.badInput;
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULT_QUEUE } from '../queue-common.ts';
+import { cliSecrets } from '../cli-secrets.ts';
+import { DEFAULT_QUEUE, type QueueConnection } from '../queue-common.ts';
 
 /** Commander's collector for a repeatable option. */
 export function collect(value: string, previous: string[]): string[] {
@@ -28,4 +29,14 @@ export function withQueueOptions(command: Command): Command {
   return command
     .requiredOption('--redis <url>', 'Redis URL, e.g. redis://127.0.0.1:6379')
     .option('--queue <name>', 'queue name', DEFAULT_QUEUE);
+}
+
+/**
+ * The queue connection of a command's flags; the password of `--redis` joins the CLI's secrets.
+ * @param flags - the command's flags
+ * @returns the connection, with the CLI's secrets to mask
+ */
+export function connectionOf(flags: QueueFlags): QueueConnection {
+  cliSecrets.addUrlCredentials(flags.redis);
+  return { redisUrl: flags.redis, queue: flags.queue, secrets: cliSecrets };
 }

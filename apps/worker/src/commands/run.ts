@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { cliSecrets } from '../cli-secrets.ts';
 import { asRunCancelled, BadInputError, RunCancelledError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { readSpec } from '../read-spec.ts';
@@ -96,7 +97,10 @@ async function runAction(specPath: string | undefined, args: string[], flags: Ru
   try {
     const result = await executeRun(spec, {
       signal: controller.signal,
-      reporter: output.reporter,
+      reporter: {
+        log: (line, source) => output.reporter.log(cliSecrets.redact(line), source),
+        progress: (progress) => output.reporter.progress(progress),
+      },
       onEvent: output.onEvent,
       logger: stderrLogger(Boolean(flags.verbose)),
       stopGraceMs: flags.stopGraceMs,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { cliSecrets } from '../cli-secrets.ts';
 import { RunNotFoundError } from '../errors.ts';
-import { type QueueFlags, withQueueOptions } from './options.ts';
+import { connectionOf, type QueueFlags, withQueueOptions } from './options.ts';
 
 /**
  * `girder-worker status`: prints a queued run's state as JSON; an unknown id exits 2.
@@ -14,7 +15,7 @@ export function registerStatusCommand(program: Command): void {
 
 async function statusAction(id: string, flags: QueueFlags): Promise<void> {
   const { getRunStatus } = await import('../client.ts');
-  const status = await getRunStatus(id, { redisUrl: flags.redis, queue: flags.queue });
+  const status = await getRunStatus(id, connectionOf(flags));
   if (!status) throw new RunNotFoundError(id, flags.queue);
-  process.stdout.write(`${JSON.stringify(status)}\n`);
+  process.stdout.write(cliSecrets.redact(`${JSON.stringify(status)}\n`));
 }

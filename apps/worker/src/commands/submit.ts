@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { cliSecrets } from '../cli-secrets.ts';
 import { RunCancelledError } from '../errors.ts';
 import { readSpec } from '../read-spec.ts';
-import { type QueueFlags, withQueueOptions } from './options.ts';
+import { connectionOf, type QueueFlags, withQueueOptions } from './options.ts';
 
 interface SubmitFlags extends QueueFlags {
   wait?: boolean;
@@ -28,7 +29,7 @@ async function submitAction(specPath: string, flags: SubmitFlags): Promise<void>
     import('../client.ts'),
     import('../spec.ts'),
   ]);
-  const connection = { redisUrl: flags.redis, queue: flags.queue };
+  const connection = connectionOf(flags);
   // Relative host paths are taken from the spec's directory here, not the worker's.
   const id = await submitRun({
     ...connection,
@@ -50,9 +51,11 @@ async function submitAction(specPath: string, flags: SubmitFlags): Promise<void>
   try {
     const result = await waitForRun(id, { ...connection, signal: controller.signal });
     process.stdout.write(
-      flags.json
-        ? `${JSON.stringify({ id, ...result })}\n`
-        : `${id} exited with code ${result.exitCode} on ${result.worker}\n`,
+      cliSecrets.redact(
+        flags.json
+          ? `${JSON.stringify({ id, ...result })}\n`
+          : `${id} exited with code ${result.exitCode} on ${result.worker}\n`,
+      ),
     );
   } finally {
     process.off('SIGINT', stopWaiting);

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { cliSecrets } from '../cli-secrets.ts';
 import { integer, type QueueFlags, withQueueOptions } from './options.ts';
 
 interface WorkerFlags extends QueueFlags {
@@ -51,6 +52,7 @@ async function workerAction(flags: WorkerFlags): Promise<void> {
   const worker = await createWorker({
     redisUrl: flags.redis,
     queue: flags.queue,
+    secrets: cliSecrets,
     concurrency: flags.concurrency,
     logger: stderrLogger(Boolean(flags.verbose)),
     lockDurationMs: flags.lockDurationMs,
