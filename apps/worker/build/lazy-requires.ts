@@ -14,7 +14,10 @@ interface LazyRequire {
   text: string;
   /** What replaces it; `LOAD` stands for the require of the installed module. */
   replacement: string;
-  /** The module, reached from girder-worker's own dependencies: a chain of packages, then the file. */
+  /**
+   * The module, reached from girder-worker's own dependencies: a chain of packages, then the file
+   * (empty for a replacement that loads nothing).
+   */
   installed: readonly string[];
 }
 
@@ -37,6 +40,14 @@ const LAZY: readonly LazyRequire[] = [
     text: "require('./buildkit')",
     replacement: 'LOAD',
     installed: ['dockerode/lib/buildkit.js'],
+  },
+  {
+    // Not a require: docker-modem formats every request in full (`util.inspect`, all depths,
+    // hidden fields) for a debug line that is almost never on; it is now formatted only when on.
+    file: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/,
+    text: "debug('Sending: %s', util.inspect(",
+    replacement: "if (debug.enabled) debug('Sending: %s', util.inspect(",
+    installed: [],
   },
   {
     file: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/,
@@ -77,7 +88,10 @@ export function lazyRequires(): Plugin {
               throw new Error(
                 `lazy-requires: "${text}" not found in ${args.path}; update build/lazy-requires.ts`,
               );
-            code = code.replace(text, replacement.replace('LOAD', loadInstalled(installed)));
+            code = code.replace(
+              text,
+              installed.length > 0 ? replacement.replace('LOAD', loadInstalled(installed)) : replacement,
+            );
           }
           return { contents: code, loader: 'js' };
         });
