@@ -210,19 +210,52 @@ async function dropTokens(job: Job<RunJobData, RunJobResult>, logger: Logger): P
   }
 }
 
-/** Takes one run: validates its data, runs it, records its result or failure (secrets masked). */
+/** Adds a queued run's tokens to the secrets while it lasts; returns the function that removes them. */
+function addJobSecrets(data: unknown, secrets: SecretRegistry): () => void {
+  if (!isPlainObject(data)) return () => {};
+  const token = isPlainObject(data.girderJob) ? data.girderJob.token : undefined;
+  const forget = [data.girderToken, token].map((t) => secrets.add(typeof t === 'string' ? t : undefined));
+  return () => {
+    for (const f of forget) f();
+  };
+}
+
+/** Runs a validated queued run with `executeRun`; output lines and progress masked. */
+async function executeJob(
+  job: Job<RunJobData, RunJobResult>,
+  run: ReturnType<typeof specOf>,
+  signal: AbortSignal | undefined,
+  context: RunContext,
+): Promise<RunJobResult> {
+  const { secrets } = context;
+  const result = await executeRun(run.spec, {
+    ...(signal ? { signal } : {}),
+    logger: context.logger,
+    docker: context.docker,
+    workerId: context.workerId,
+    ...(context.stopGraceMs === undefined ? {} : { stopGraceMs: context.stopGraceMs }),
+    runId: `${context.queue}:${job.id}`,
+    ...(run.girderToken ? { girderToken: run.girderToken } : {}),
+    reporter: {
+      log: (line, source) => context.onLine?.(job.id as string, secrets.redact(line), source),
+      progress: (progress) => void job.updateProgress(redactValue({ ...progress }, secrets)).catch(() => {}),
+    },
+  });
+  const { exitCode, containerId, results } = result;
+  return redactValue({ exitCode, containerId, results, worker: context.workerId }, secrets);
+}
+
+/**
+ * Takes one run: validates its data, runs it, records its result or failure (secrets masked), and
+ * drops its tokens from the job data once it has settled for good.
+ */
 async function processRun(
   job: Job<RunJobData, RunJobResult>,
   signal: AbortSignal | undefined,
   context: RunContext,
 ): Promise<RunJobResult> {
-  const { secrets, logger, name: queueName } = { ...context, name: context.queue };
-  const forget: (() => void)[] = [];
-  if (isPlainObject(job.data)) {
-    forget.push(secrets.add(typeof job.data.girderToken === 'string' ? job.data.girderToken : undefined));
-    const token = isPlainObject(job.data.girderJob) ? job.data.girderJob.token : undefined;
-    forget.push(secrets.add(typeof token === 'string' ? token : undefined));
-  }
+  const { secrets, logger } = context;
+  const forget = addJobSecrets(job.data, secrets);
   const settle = async (error?: unknown): Promise<Error | undefined> => {
     const thrown = error === undefined ? undefined : failure(error, signal, secrets);
     const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -230,51 +263,25 @@ async function processRun(
     return thrown;
   };
   try {
-    let run: ReturnType<typeof specOf>;
+    let result: RunJobResult;
     try {
-      run = specOf(job.data);
-      if (await context.commands.exists(cancelKey(queueName, job.id as string)))
+      const run = specOf(job.data);
+      if (await context.commands.exists(cancelKey(context.queue, job.id as string)))
         throw new RunCancelledError('cancelled by request before it started');
-    } catch (error) {
-      throw await settle(error);
-    }
-    logger.info('run started', {
-      runId: job.id,
-      image: run.spec.options.image,
-      attempt: job.attemptsMade + 1,
-    });
-    let result: Awaited<ReturnType<typeof executeRun>>;
-    try {
-      result = await executeRun(run.spec, {
-        ...(signal ? { signal } : {}),
-        logger,
-        docker: context.docker,
-        workerId: context.workerId,
-        ...(context.stopGraceMs === undefined ? {} : { stopGraceMs: context.stopGraceMs }),
-        runId: `${queueName}:${job.id}`,
-        ...(run.girderToken ? { girderToken: run.girderToken } : {}),
-        reporter: {
-          log: (line, source) => context.onLine?.(job.id as string, secrets.redact(line), source),
-          progress: (progress) =>
-            void job.updateProgress(redactValue({ ...progress }, secrets)).catch(() => {}),
-        },
+      logger.info('run started', {
+        runId: job.id,
+        image: run.spec.options.image,
+        attempt: job.attemptsMade + 1,
       });
+      result = await executeJob(job, run, signal, context);
     } catch (error) {
       throw await settle(error);
     }
     logger.info('run finished', { runId: job.id });
     await settle();
-    return redactValue(
-      {
-        exitCode: result.exitCode,
-        containerId: result.containerId,
-        results: result.results,
-        worker: context.workerId,
-      },
-      secrets,
-    );
+    return result;
   } finally {
-    for (const f of forget) f();
+    forget();
   }
 }
 
