@@ -1,5 +1,6 @@
 import { createBuildConfig } from '@girder-worker/build-config';
-import { lazyRequires } from './build/lazy-requires.ts';
+import { dependencyPatches } from './build/dependency-patches.ts';
+import { httpWithoutUndici } from './build/http-without-undici.ts';
 
 /**
  * The `girder-worker` command, built after the library (`pnpm build` runs both; this one does not
@@ -20,7 +21,7 @@ const config: ReturnType<typeof createBuildConfig> = createBuildConfig({
   banner: {
     js: "import { createRequire as __gwCreateRequire } from 'node:module';\nconst require = __gwCreateRequire(import.meta.url);",
   },
-  esbuildPlugins: [lazyRequires()],
+  esbuildPlugins: [httpWithoutUndici(), dependencyPatches()],
   esbuildOptions(options) {
     options.chunkNames = 'cli-chunks/[name]-[hash]';
   },

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +55,28 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/**
+ * A free loopback port below the kernel's ephemeral range, so that no `listen(0)` of a test running
+ * beside this one (which always gets an ephemeral port) can take it while it is briefly unused:
+ * for a server stopped and started again on the same port, or a port that must stay closed.
+ */
+export async function freePortOutsideEphemeralRange(): Promise<number> {
+  const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  const top = Math.max(2048, Math.min(low, 32768)) - 1;
+  for (;;) {
+    const port = 1024 + Math.floor(Math.random() * (top - 1024));
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (bound) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
 }
 
 /** Waits until `check` returns a truthy value (polling), or fails after `timeoutMs`. */

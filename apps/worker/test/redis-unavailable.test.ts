@@ -4,13 +4,21 @@
 import { TEST_IMAGE } from '@girder-worker/test-helpers';
 import { describe, expect, it } from 'vitest';
 import { submitRun, waitForRun } from '../src/index.ts';
-import { freePort, runCli, startRedis, startWorkers, stopWorkers, until, workersReady } from './helpers.ts';
+import {
+  freePortOutsideEphemeralRange,
+  runCli,
+  startRedis,
+  startWorkers,
+  stopWorkers,
+  until,
+  workersReady,
+} from './helpers.ts';
 
 const spec = JSON.stringify({ image: TEST_IMAGE, pullImage: false, containerArgs: ['true'] });
 
 describe('an unreachable Redis', () => {
   it('makes status, cancel and submit fail with one line and exit 1', async () => {
-    const url = `redis://127.0.0.1:${await freePort()}`;
+    const url = `redis://127.0.0.1:${await freePortOutsideEphemeralRange()}`;
     const results = await Promise.all([
       runCli(['status', 'some-id', '--redis', url]),
       runCli(['cancel', 'some-id', '--redis', url]),
@@ -29,7 +37,7 @@ describe('an unreachable Redis', () => {
   });
 
   it('masks the password of a Redis URL in that line', async () => {
-    const port = await freePort();
+    const port = await freePortOutsideEphemeralRange();
     const result = await runCli(['status', 'x', '--redis', `redis://user:pa55-word-x@127.0.0.1:${port}`]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`cannot reach Redis at redis://user:***@127.0.0.1:${port}`);
@@ -37,7 +45,8 @@ describe('an unreachable Redis', () => {
   });
 
   it('makes a worker log one line while it reconnects, and go on once Redis is back', async () => {
-    const redis = await startRedis();
+    // Stopped and started again on the same port: a port no other test can be given meanwhile.
+    const redis = await startRedis(await freePortOutsideEphemeralRange());
     let restarted: Awaited<ReturnType<typeof startRedis>> | undefined;
     const queue = 'reconnect';
     const workers = startWorkers(redis.url, queue, 1, ['--concurrency', '1']);

@@ -7,7 +7,7 @@ import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelRun, getRunStatus, submitRun, waitForRun } from '../src/index.ts';
 import { connectionOf } from '../src/queue-common.ts';
-import { runCli, startCli, startRedis, until } from './helpers.ts';
+import { runCli, startRedis, startWorkers as startWorkerProcesses, stopWorkers, until } from './helpers.ts';
 
 let redis: Awaited<ReturnType<typeof startRedis>>;
 let queueCounter = 0;
@@ -34,35 +34,14 @@ async function containersOf(pids: number[]): Promise<string[]> {
     .map((c) => c.Id);
 }
 
-function startWorkers(queue: string, count: number, extra: string[] = []) {
-  return Array.from({ length: count }, () =>
-    startCli([
-      'worker',
-      '--redis',
-      redis.url,
-      '--queue',
-      queue,
-      '--concurrency',
-      '2',
-      '--lock-duration-ms',
-      '3000',
-      '--reap-interval-ms',
-      '1000',
-      '--stop-grace-ms',
-      '500',
-      ...extra,
-    ]),
-  );
-}
-
-async function stopAll(workers: ReturnType<typeof startWorkers>): Promise<void> {
-  for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
-  await Promise.all(workers.map((w) => w.result));
-}
+const startWorkers = (queue: string, count: number, extra: string[] = []) =>
+  startWorkerProcesses(redis.url, queue, count, extra);
+const stopAll = stopWorkers;
 
 const spec = (args: unknown[]) => ({ image: TEST_IMAGE, pullImage: false, containerArgs: args });
 
-describe('girder-worker worker (BullMQ on a real Redis)', () => {
+// Several workers, containers and Redis round trips per test: generous on a loaded machine.
+describe('girder-worker worker (BullMQ on a real Redis)', { timeout: 180_000 }, () => {
   it('spreads 20 runs across two worker processes', async () => {
     const queue = `spread-${++queueCounter}`;
     const workers = startWorkers(queue, 2);

@@ -4,10 +4,10 @@ import type { Options } from 'tsup';
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
 /**
- * A `require` in a dependency that the bundled CLI leaves out of the bundle and resolves from the
- * installed dependency when it first runs.
+ * A change to a dependency's source as the CLI bundles it: most leave a `require` out of the bundle
+ * and resolve it from the installed dependency when it first runs.
  */
-interface LazyRequire {
+interface Patch {
   /** The file that requires it. */
   file: RegExp;
   /** The exact text to replace, e.g. `ssh = require('./ssh')`. */
@@ -22,13 +22,16 @@ interface LazyRequire {
 }
 
 /**
- * Requires that the CLI does not need at start: dockerode's BuildKit session (gRPC and protobufjs:
- * about half of dockerode's load time; used only by `buildImage`) and its BuildKit progress reader
- * (protobufjs and a .proto file beside it), and docker-modem's SSH transport (ssh2, with optional
- * native parts; used only for `ssh://` Docker hosts). The first two export a function, assigned
- * at the top of their file: a function that loads them on its first call takes their place.
+ * What the CLI does not need at start: dockerode's BuildKit session (gRPC and protobufjs: about
+ * half of dockerode's load time; used only by `buildImage`) and its BuildKit progress reader
+ * (protobufjs and a .proto file beside it), docker-modem's SSH transport (ssh2, with optional
+ * native parts; used only for `ssh://` Docker hosts) — the session and the transport export a
+ * function, assigned at the top of their file: a function that loads them on its first call takes
+ * their place —, docker-modem's full formatting of every request for a debug line that is off, and
+ * ky's feature probes, which at import time touch `Request` and `FormData` and so make Node load
+ * undici (about 60 ms of CPU): on every Node this package supports (>= 22) both answer true.
  */
-const LAZY: readonly LazyRequire[] = [
+const PATCHES: readonly Patch[] = [
   {
     file: /[\\/]dockerode[\\/]lib[\\/]docker\.js$/,
     text: "withSession = require('./session')",
@@ -55,6 +58,18 @@ const LAZY: readonly LazyRequire[] = [
     replacement: 'ssh = function () { return LOAD.apply(this, arguments); }',
     installed: ['dockerode', 'docker-modem/lib/ssh.js'],
   },
+  {
+    file: /[\\/]ky[\\/]distribution[\\/]core[\\/]constants\.js$/,
+    text: 'export const supportsRequestStreams = (() => {',
+    replacement: 'export const supportsRequestStreams = true;\nconst probeRequestStreams = () => (() => {',
+    installed: [],
+  },
+  {
+    file: /[\\/]ky[\\/]distribution[\\/]core[\\/]constants\.js$/,
+    text: "export const supportsFormData = typeof globalThis.FormData === 'function';",
+    replacement: 'export const supportsFormData = true;',
+    installed: [],
+  },
 ];
 
 /**
@@ -69,24 +84,26 @@ function loadInstalled(steps: readonly string[]): string {
 }
 
 /**
- * An esbuild plugin that turns each `variable = require('module')` of {@link LAZY} into a function
- * that requires the installed module on its first call (so it is not bundled either). It fails the build when a dependency update moved the
- * line, so the deferral cannot silently stop working.
+ * An esbuild plugin that applies {@link PATCHES} to the dependencies' source as it is bundled. It
+ * fails the build when a dependency update moved a patched line, so no patch can silently stop
+ * working.
  * @returns the esbuild plugin
  */
-export function lazyRequires(): Plugin {
+export function dependencyPatches(): Plugin {
   return {
-    name: 'lazy-requires',
+    name: 'dependency-patches',
     setup(build) {
       // One onLoad per file (esbuild takes the first that answers), doing every replacement in it.
-      const files = new Map(LAZY.map((lazy) => [lazy.file.source, lazy.file]));
+      const files = new Map(PATCHES.map((patch) => [patch.file.source, patch.file]));
       for (const [source, file] of files) {
         build.onLoad({ filter: file }, async (args) => {
           let code = await readFile(args.path, 'utf8');
-          for (const { text, replacement, installed } of LAZY.filter((lazy) => lazy.file.source === source)) {
+          for (const { text, replacement, installed } of PATCHES.filter(
+            (patch) => patch.file.source === source,
+          )) {
             if (!code.includes(text))
               throw new Error(
-                `lazy-requires: "${text}" not found in ${args.path}; update build/lazy-requires.ts`,
+                `dependency-patches: "${text}" not found in ${args.path}; update build/dependency-patches.ts`,
               );
             code = code.replace(
               text,
