@@ -55,6 +55,8 @@ function time({ command, args, env }: Case): Promise<Sample> {
     const child = spawn('/usr/bin/time', ['-f', 'gw-bench-cpu %U %S', command, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
+      // A process that hangs fails the bench instead of stopping it.
+      timeout: 60_000,
     });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
