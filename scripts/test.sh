@@ -6,6 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 pnpm build
 pnpm lint
 pnpm typecheck
+pnpm check:cycles
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

@@ -1,3 +1,4 @@
+import { isPlainObject, SecretRegistry } from '@girder-worker/transforms';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BadInputError, RunCancelledError, RunFailedError, RunNotFoundError } from './errors.ts';
@@ -5,16 +6,38 @@ import {
   cancelChannel,
   cancelKey,
   connectionOf,
+  decodeRunFailure,
   type GirderJobReference,
   normalizeConnection,
   type QueueConnection,
+  type RunFailureCode,
   type RunJobData,
   type RunJobResult,
 } from './queue-common.ts';
+import { assertRedisReachable } from './redis-reachability.ts';
 import { loadRunSpec } from './spec.ts';
 
-/** Prefix of the failure reason of a cancelled run (what the worker records). */
-export const CANCELLED_PREFIX = 'cancelled: ';
+/** A BullMQ queue on a Redis that answered; its connection errors are left to the calls that fail. */
+async function openQueue(redisUrl: string, name: string): Promise<Queue<RunJobData, RunJobResult>> {
+  await assertRedisReachable(redisUrl);
+  const queue = new Queue<RunJobData, RunJobResult>(name, { connection: connectionOf(redisUrl) });
+  queue.on('error', () => {});
+  return queue;
+}
+
+/**
+ * Masks, in what a client reads back from a run, the secrets the caller knows (`secrets`) and the
+ * tokens still in the run's job data.
+ */
+function redactorFor(secrets: SecretRegistry | undefined, data: unknown): (text: string) => string {
+  const local = new SecretRegistry();
+  if (isPlainObject(data)) {
+    if (typeof data.girderToken === 'string') local.add(data.girderToken);
+    if (isPlainObject(data.girderJob) && typeof data.girderJob.token === 'string')
+      local.add(data.girderJob.token);
+  }
+  return (text) => local.redact(secrets ? secrets.redact(text) : text);
+}
 
 /** Options of {@link submitRun}. */
 export interface SubmitOptions extends QueueConnection {
@@ -41,6 +64,7 @@ export interface SubmitOptions extends QueueConnection {
  * @returns the run id (the BullMQ job id)
  * @throws `SpecValidationError` naming the field, before anything is queued
  * @throws {@link BadInputError} for a bad Redis URL, queue name or `attempts`
+ * @throws {@link RedisUnavailableError} when Redis does not answer (within seconds)
  * @example
  * ```ts
  * const id = await submitRun({
@@ -57,11 +81,13 @@ export async function submitRun(options: SubmitOptions): Promise<string> {
     throw new BadInputError('attempts', `expected an integer from 1 to 100, got ${attempts}`);
   loadRunSpec(options.spec);
   options.signal?.throwIfAborted();
-  const queue = new Queue<RunJobData, RunJobResult>(name, { connection: connectionOf(redisUrl) });
+  // A token travels only with a spec that names a Girder: nothing else could use it.
+  const usesGirder = isPlainObject(options.spec) && options.spec.girder !== undefined;
+  const queue = await openQueue(redisUrl, name);
   try {
     const data: RunJobData = {
       spec: options.spec,
-      ...(options.girderToken ? { girderToken: options.girderToken } : {}),
+      ...(options.girderToken && usesGirder ? { girderToken: options.girderToken } : {}),
       ...(options.girderJob ? { girderJob: options.girderJob } : {}),
     };
     const job = await queue.add('run', data, {
@@ -89,8 +115,10 @@ export interface RunStatus {
   progress?: unknown;
   /** The result, once completed. */
   result?: RunJobResult;
-  /** Why it failed (`cancelled: …` when cancelled). */
+  /** Why it failed, once failed. */
   failedReason?: string;
+  /** The failure's code (`GW_RUN_CANCELLED`, `GW_BAD_INPUT`, `GW_RUN_FAILED`), once failed. */
+  failureCode?: RunFailureCode;
 }
 
 /**
@@ -101,23 +129,30 @@ export interface RunStatus {
  */
 export async function getRunStatus(id: string, options: QueueConnection): Promise<RunStatus | undefined> {
   const { redisUrl, queue: name } = normalizeConnection(options);
-  const queue = new Queue<RunJobData, RunJobResult>(name, { connection: connectionOf(redisUrl) });
+  const queue = await openQueue(redisUrl, name);
   try {
     const job = await Job.fromId<RunJobData, RunJobResult>(queue, id);
     if (!job) return undefined;
+    const redact = redactorFor(options.secrets, job.data);
     const progress = job.progress;
-    return {
+    const status: RunStatus = {
       id,
       state: await job.getState(),
       attemptsMade: job.attemptsMade,
       ...(job.processedBy ? { worker: job.processedBy } : {}),
       ...(progress && typeof progress === 'object' ? { progress } : {}),
       ...(job.returnvalue ? { result: job.returnvalue } : {}),
-      ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+      ...(job.failedReason ? failureOf(job.failedReason) : {}),
     };
+    return JSON.parse(redact(JSON.stringify(status))) as RunStatus;
   } finally {
     await queue.close();
   }
+}
+
+function failureOf(reason: string): { failedReason: string; failureCode: RunFailureCode } {
+  const { code, message } = decodeRunFailure(reason);
+  return { failedReason: message, failureCode: code };
 }
 
 /** Options of {@link waitForRun}. */
@@ -139,13 +174,15 @@ export interface WaitOptions extends QueueConnection {
 export async function waitForRun(id: string, options: WaitOptions): Promise<RunJobResult> {
   const { redisUrl, queue: name } = normalizeConnection(options);
   options.signal?.throwIfAborted();
-  const queue = new Queue<RunJobData, RunJobResult>(name, { connection: connectionOf(redisUrl) });
+  const queue = await openQueue(redisUrl, name);
   const events = new QueueEvents(name, { connection: connectionOf(redisUrl) });
+  events.on('error', () => {});
   let onAbort: (() => void) | undefined;
   try {
     await events.waitUntilReady();
     const job = await Job.fromId<RunJobData, RunJobResult>(queue, id);
     if (!job) throw new RunNotFoundError(id, name);
+    const redact = redactorFor(options.secrets, job.data);
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => reject(options.signal?.reason);
       options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -154,10 +191,11 @@ export async function waitForRun(id: string, options: WaitOptions): Promise<RunJ
       return await Promise.race([job.waitUntilFinished(events, options.timeoutMs), aborted]);
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      if (reason.startsWith(CANCELLED_PREFIX))
-        throw new RunCancelledError(reason.slice(CANCELLED_PREFIX.length), { cause: error });
-      throw new RunFailedError(id, reason, { cause: error });
+      const { code, message } = decodeRunFailure(
+        redact(error instanceof Error ? error.message : String(error)),
+      );
+      if (code === 'GW_RUN_CANCELLED') throw new RunCancelledError(message, { cause: error });
+      throw new RunFailedError(id, message, { cause: error, failureCode: code });
     }
   } finally {
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
@@ -171,8 +209,8 @@ export type CancelOutcome = 'removed' | 'signalled' | 'finished' | 'unknown';
 
 /**
  * Cancels a run. A queued one is removed from the queue; a running one is aborted by the worker
- * that runs it (its container stopped, everything cleaned, the run failed as `cancelled: …`, not
- * retried). A run taken by a worker at that very moment is caught by a cancel marker the worker
+ * that runs it (its container stopped, everything cleaned, the run failed as `GW_RUN_CANCELLED`,
+ * not retried). A run taken by a worker at that very moment is caught by a cancel marker the worker
  * checks before it starts.
  *
  * @param id - the run id from {@link submitRun}
@@ -181,8 +219,9 @@ export type CancelOutcome = 'removed' | 'signalled' | 'finished' | 'unknown';
  */
 export async function cancelRun(id: string, options: QueueConnection): Promise<CancelOutcome> {
   const { redisUrl, queue: name } = normalizeConnection(options);
-  const queue = new Queue(name, { connection: connectionOf(redisUrl) });
+  const queue = await openQueue(redisUrl, name);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', () => {});
   try {
     const job = await Job.fromId(queue, id);
     if (!job) return 'unknown';

@@ -20,15 +20,24 @@ export class BadInputError extends GirderWorkerError {
   }
 }
 
-/** A run was cancelled (Ctrl-C, SIGTERM, `cancel`, or its Girder job turned CANCELING). */
+/**
+ * A run was cancelled (Ctrl-C, SIGTERM, `cancel`, a worker shutting down, or its Girder job turned
+ * CANCELING). This is the app's one cancellation error: a cancellation that arrives as another
+ * error — `@girder-worker/girder`'s `JobCanceledError` when the Girder job was canceled, or the
+ * reason of an aborted signal — is turned into a `RunCancelledError` (the original as `cause`) by
+ * {@link asRunCancelled}, and {@link isCancellation} recognises the whole family.
+ */
 export class RunCancelledError extends GirderWorkerError {
   override name = 'RunCancelledError' as const;
+  /** Who cancelled and why, e.g. `SIGINT received` or `the Girder job was canceled`. */
+  readonly reason: string;
   /**
    * @param reason - who cancelled and why
    * @param options - `cause` when wrapping
    */
   constructor(reason: string, options?: ErrorOptions) {
     super('GW_RUN_CANCELLED', `run cancelled: ${reason}`, options);
+    this.reason = reason;
   }
 }
 
@@ -50,22 +59,29 @@ export class RunNotFoundError extends GirderWorkerError {
   }
 }
 
-/** A queued run failed: its container exited non-zero, or the run could not be done. */
+/** A queued run failed: its container exited non-zero, its input was unusable, or the run could not be done. */
 export class RunFailedError extends GirderWorkerError {
   override name = 'RunFailedError' as const;
   /** The run id. */
   readonly runId: string;
   /** Why, as the worker recorded it. */
   readonly reason: string;
+  /** The worker's failure code: `GW_BAD_INPUT` (not retried) or `GW_RUN_FAILED`. */
+  readonly failureCode: 'GW_BAD_INPUT' | 'GW_RUN_TIMED_OUT' | 'GW_RUN_FAILED';
   /**
    * @param runId - the run id
    * @param reason - the failure the worker recorded
-   * @param options - `cause` when wrapping
+   * @param options - `cause` when wrapping; `failureCode` @default 'GW_RUN_FAILED'
    */
-  constructor(runId: string, reason: string, options?: ErrorOptions) {
+  constructor(
+    runId: string,
+    reason: string,
+    options?: ErrorOptions & { failureCode?: 'GW_BAD_INPUT' | 'GW_RUN_TIMED_OUT' | 'GW_RUN_FAILED' },
+  ) {
     super('GW_RUN_FAILED', `run ${runId} failed: ${reason}`, options);
     this.runId = runId;
     this.reason = reason;
+    this.failureCode = options?.failureCode ?? 'GW_RUN_FAILED';
   }
 }
 
@@ -85,6 +101,85 @@ export function isBadInputError(error: unknown): error is BadInputError {
  */
 export function isRunCancelledError(error: unknown): error is RunCancelledError {
   return hasErrorIdentity(error, 'RunCancelledError', 'GW_RUN_CANCELLED');
+}
+
+/**
+ * Redis could not be reached (refused, unknown host, timed out) by a queue command or client.
+ * Thrown within seconds instead of waiting for a server that may never come.
+ */
+export class RedisUnavailableError extends GirderWorkerError {
+  override name = 'RedisUnavailableError' as const;
+  /** The Redis URL, its password masked. */
+  readonly redisUrl: string;
+  /**
+   * @param redisUrl - the URL tried (its password is masked here)
+   * @param reason - why, e.g. `connect ECONNREFUSED 127.0.0.1:6379`
+   * @param options - `cause` when wrapping
+   */
+  constructor(redisUrl: string, reason: string, options?: ErrorOptions) {
+    const shown = maskUrlPassword(redisUrl);
+    super(
+      'GW_REDIS_UNAVAILABLE',
+      `cannot reach Redis at ${shown} (${reason}): check --redis and that the server runs`,
+      options,
+    );
+    this.redisUrl = shown;
+  }
+}
+
+function maskUrlPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(an unparsable URL)';
+  }
+}
+
+/**
+ * Whether `error` is a {@link RedisUnavailableError} (also across two copies of this package).
+ * @param error - anything caught
+ * @returns true for a RedisUnavailableError
+ */
+export function isRedisUnavailableError(error: unknown): error is RedisUnavailableError {
+  return hasErrorIdentity(error, 'RedisUnavailableError', 'GW_REDIS_UNAVAILABLE');
+}
+
+/** Code of `@girder-worker/girder`'s `JobCanceledError` (a Girder job asked to cancel). */
+const GIRDER_JOB_CANCELED = 'GW_JOB_CANCELED';
+
+/**
+ * Whether `error` means the run was cancelled: a {@link RunCancelledError}, or `@girder-worker/girder`'s
+ * `JobCanceledError` (the run's Girder job was canceled), also across copies of either package.
+ * @param error - anything caught
+ * @returns true for either member of the cancellation family
+ */
+export function isCancellation(error: unknown): boolean {
+  return isRunCancelledError(error) || hasErrorIdentity(error, 'JobCanceledError', GIRDER_JOB_CANCELED);
+}
+
+/**
+ * The run's failure as the app's cancellation error, when it is one. A run whose `signal` was
+ * aborted, or whose failure is a cancellation of another kind (a Girder `JobCanceledError`), gives a
+ * {@link RunCancelledError} carrying the original as `cause`; a `RunCancelledError` is returned as is.
+ *
+ * @param error - what the run failed with
+ * @param signal - the run's signal, if any
+ * @returns a RunCancelledError, or undefined when the run was not cancelled
+ */
+export function asRunCancelled(error: unknown, signal?: AbortSignal): RunCancelledError | undefined {
+  if (isRunCancelledError(error)) return error;
+  if (hasErrorIdentity(error, 'JobCanceledError', GIRDER_JOB_CANCELED))
+    return new RunCancelledError('the Girder job was canceled', { cause: error });
+  if (signal?.aborted) {
+    const reason = signal.reason;
+    if (isRunCancelledError(reason)) return new RunCancelledError(reason.reason, { cause: error });
+    const text = reason instanceof Error ? reason.message : String(reason ?? 'aborted');
+    return new RunCancelledError(text, { cause: error });
+  }
+  return undefined;
 }
 
 /**

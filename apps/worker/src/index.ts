@@ -1,5 +1,4 @@
 export {
-  CANCELLED_PREFIX,
   type CancelOutcome,
   cancelRun,
   getRunStatus,
@@ -10,11 +9,15 @@ export {
   waitForRun,
 } from './client.ts';
 export {
+  asRunCancelled,
   BadInputError,
   isBadInputError,
+  isCancellation,
+  isRedisUnavailableError,
   isRunCancelledError,
   isRunFailedError,
   isRunNotFoundError,
+  RedisUnavailableError,
   RunCancelledError,
   RunFailedError,
   RunNotFoundError,
@@ -23,11 +26,16 @@ export { type ExecuteOptions, executeRun } from './execute.ts';
 export { type RunFlags, specFromFlags } from './flags.ts';
 export {
   DEFAULT_QUEUE,
+  decodeRunFailure,
+  encodeRunFailure,
   type GirderJobReference,
   type QueueConnection,
+  type RunFailure,
+  type RunFailureCode,
   type RunJobData,
   type RunJobResult,
 } from './queue-common.ts';
+export { assertRedisReachable, REDIS_CONNECT_TIMEOUT_MS } from './redis-reachability.ts';
 export {
   type GirderRunInfo,
   type LoadRunSpecOptions,

@@ -1,3 +1,4 @@
+import type { SecretRegistry } from '@girder-worker/transforms';
 import type { ConnectionOptions } from 'bullmq';
 import { BadInputError } from './errors.ts';
 
@@ -13,6 +14,12 @@ export interface QueueConnection {
    * @default 'girder-worker'
    */
   queue?: string;
+  /**
+   * Secrets to mask in whatever comes back from or is written to the queue (failure reasons,
+   * results, log lines). The tokens inside a run's own job data are masked in any case.
+   * @default none
+   */
+  secrets?: SecretRegistry;
 }
 
 /**
@@ -28,7 +35,10 @@ export interface GirderJobReference {
   token: string;
 }
 
-/** What a queued run carries (BullMQ job data). Tokens are data for the worker, never logged. */
+/**
+ * What a queued run carries (BullMQ job data). Tokens are data for the worker, never logged, and
+ * dropped from the job data once the run has settled (succeeded, or failed for good).
+ */
 export interface RunJobData {
   /** The run spec as JSON (host paths already absolute). */
   spec: unknown;
@@ -63,6 +73,52 @@ export function cancelChannel(queue: string): string {
 /** The key that marks a run as cancelled (closes the race with a worker just taking it). */
 export function cancelKey(queue: string, id: string): string {
   return `girder-worker:${queue}:cancelled:${id}`;
+}
+
+/**
+ * Why a queued run failed, as a stable code: `GW_RUN_CANCELLED` (cancelled: `cancel`, a worker
+ * shutting down, its Girder job canceled), `GW_BAD_INPUT` (the queued data or the spec is unusable,
+ * or Girder refused a request for good: never retried), `GW_RUN_TIMED_OUT` (the run reached its
+ * time limit: never retried), `GW_RUN_FAILED` (anything else, e.g. the container exited non-zero).
+ */
+export type RunFailureCode = 'GW_RUN_CANCELLED' | 'GW_BAD_INPUT' | 'GW_RUN_TIMED_OUT' | 'GW_RUN_FAILED';
+
+/** A queued run's failure: its code and a message for people. */
+export interface RunFailure {
+  /** What kind of failure. */
+  code: RunFailureCode;
+  /** What happened (secrets already masked). */
+  message: string;
+}
+
+const FAILURE_CODES: ReadonlySet<string> = new Set<RunFailureCode>([
+  'GW_RUN_CANCELLED',
+  'GW_BAD_INPUT',
+  'GW_RUN_TIMED_OUT',
+  'GW_RUN_FAILED',
+]);
+
+/**
+ * The text a worker records as a run's failure (BullMQ's `failedReason`): `<code>: <message>`.
+ * The one place that writes it; {@link decodeRunFailure} is the one place that reads it.
+ * @param failure - code and message
+ * @returns the recorded reason
+ */
+export function encodeRunFailure(failure: RunFailure): string {
+  return `${failure.code}: ${failure.message}`;
+}
+
+/**
+ * Reads a recorded failure back. A reason BullMQ wrote itself (e.g. a run that stalled too often)
+ * carries no code and reads as `GW_RUN_FAILED`.
+ * @param reason - BullMQ's `failedReason`
+ * @returns code and message
+ */
+export function decodeRunFailure(reason: string): RunFailure {
+  const match = /^(GW_[A-Z_]+): /.exec(reason);
+  if (match?.[1] && FAILURE_CODES.has(match[1]))
+    return { code: match[1] as RunFailureCode, message: reason.slice(match[0].length) };
+  return { code: 'GW_RUN_FAILED', message: reason };
 }
 
 /** Validates the shared connection options; returns the queue name. */

@@ -22,6 +22,24 @@ async function exampleSpecDir(): Promise<string> {
   return dir;
 }
 
+describe('girder-worker', () => {
+  it('prints the version of its package.json and lists every command', async () => {
+    const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toBe(`${manifest.version}\n`);
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['run', 'worker', 'submit', 'status', 'cancel'])
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+  });
+
+  it('exits 2 on an unknown command or option', async () => {
+    expect((await runCli(['nope'])).code).toBe(2);
+    expect((await runCli(['status', 'x', '--redis', 'redis://127.0.0.1:1', '--nope'])).code).toBe(2);
+  });
+});
+
 describe('girder-worker run', () => {
   it('runs the example spec: streams a file through a named pipe and writes a result through a VolumePath', async () => {
     const dir = await exampleSpecDir();

@@ -61,6 +61,14 @@ export {
   type VisitedFile,
   visitTreeBeneath,
 } from './safe-fs/index.ts';
+export {
+  MIN_SECRET_LENGTH,
+  REDACTED,
+  redactingLogger,
+  redactSecrets,
+  redactValue,
+  SecretRegistry,
+} from './secrets.ts';
 export { MAX_SPEC_DEPTH, type ReviveOptions, revive, serialize } from './serialize.ts';
 export { type ServiceMap, Services } from './services.ts';
 export { removeOrphanedTemporaryDirectory, TEMPORARY_MARKER_SUFFIX } from './temporary-marker.ts';

@@ -1,26 +1,11 @@
 import type { DockerRunEvent } from '@girder-worker/docker';
-import type { Logger, Progress, Reporter } from '@girder-worker/transforms';
-import { createLogUpdate } from 'log-update';
+import type { Progress, Reporter } from '@girder-worker/transforms';
 
-/**
- * A logger for the CLI: warnings and errors on stderr; info and debug too with `verbose`.
- * @param verbose - also print info and debug
- * @returns the logger
- */
-export function stderrLogger(verbose: boolean): Logger {
-  const write =
-    (level: string) =>
-    (message: string, context?: Record<string, unknown>): void => {
-      const extra = context && Object.keys(context).length > 0 ? ` ${JSON.stringify(context)}` : '';
-      process.stderr.write(`girder-worker ${level}: ${message}${extra}\n`);
-    };
-  const quiet = (): void => {};
-  return {
-    debug: verbose ? write('debug') : quiet,
-    info: verbose ? write('info') : quiet,
-    warn: write('warn'),
-    error: write('error'),
-  };
+/** A live status line below the output (log-update's shape): show a text, clear it. */
+export interface StatusLine {
+  (text: string): void;
+  /** Removes the status line. */
+  clear(): void;
 }
 
 /** What the CLI shows while a run goes: container output, and live status on a terminal. */
@@ -47,18 +32,18 @@ function formatBytes(bytes: number): string {
 
 /**
  * Container output and run status for the terminal. Container stdout goes to stdout (stderr with
- * `json`, so stdout holds only the JSON result), container stderr to stderr. When stdout is a
- * terminal (and not `json`), a live status line below the output shows the image pull (bytes per
- * layer), the container's state and the run's progress (from a `ProgressPipe`); otherwise nothing
- * but the output is printed while the run goes. Bytes moved per stream are printed at the end.
+ * `json`, so stdout holds only the JSON result), container stderr to stderr. With a `status` line
+ * (given when stdout is a terminal and not `json`), a live status below the output shows the image
+ * pull (bytes per layer), the container's state and the run's progress (from a `ProgressPipe`);
+ * otherwise nothing but the output is printed while the run goes. Bytes moved per stream are
+ * printed at the end.
  *
- * @param options - `json`: machine output; `live`: show the live status @default stdout.isTTY
+ * @param options - `json`: machine output; `status`: the live status line (e.g. log-update's)
  * @returns the reporter, the event handler and `done()`
  */
-export function terminalOutput(options: { json: boolean; live?: boolean }): TerminalOutput {
+export function terminalOutput(options: { json: boolean; status?: StatusLine | undefined }): TerminalOutput {
   const out = options.json ? process.stderr : process.stdout;
-  const live = (options.live ?? Boolean(process.stdout.isTTY)) && !options.json;
-  const status = live ? createLogUpdate(process.stdout) : undefined;
+  const status = options.json ? undefined : options.status;
   const layers = new Map<string, { current: number; total: number }>();
   let state = '';
   let progress: Progress | undefined;

@@ -1,0 +1,113 @@
+// How fast the CLI starts, measured as whole processes (spawn → exit), against references measured
+// in the same run, in interleaved rounds (the machine is shared: medians, not means):
+//   `girder-worker --help` against `node -e 0` (Node's own start); bound: ≤ 150 ms wall;
+//   `girder-worker run --image … --no-pull -- echo hi` against `docker run --rm … echo hi` (the
+//   docker CLI doing the same run); bound: ≤ 1.2× docker;
+//   both again with Node's compile cache off (NODE_DISABLE_COMPILE_CACHE=1), to show what it gives.
+// Each process also reports its CPU time (user + system, from /usr/bin/time): on a loaded machine
+// wall time mostly measures the wait for a core, CPU time what the process itself costs.
+// Needs the app built (pnpm turbo run build --filter=girder-worker...).
+// Rerun: pnpm --filter girder-worker bench:cli   (GW_BENCH_ROUNDS=15 by default)
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
+const ROUNDS = Number(process.env.GW_BENCH_ROUNDS ?? 15);
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const node = process.execPath;
+const noCache = { NODE_DISABLE_COMPILE_CACHE: '1' };
+
+interface Case {
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+const cases: Case[] = [
+  { name: 'node -e 0', command: node, args: ['-e', '0'] },
+  { name: 'girder-worker --help', command: node, args: [CLI, '--help'] },
+  { name: 'girder-worker --help (no compile cache)', command: node, args: [CLI, '--help'], env: noCache },
+  { name: 'docker run --rm … echo hi', command: 'docker', args: ['run', '--rm', IMAGE, 'echo', 'hi'] },
+  {
+    name: 'girder-worker run … echo hi',
+    command: node,
+    args: [CLI, 'run', '--image', IMAGE, '--no-pull', '--', 'echo', 'hi'],
+  },
+  {
+    name: 'girder-worker run … echo hi (no compile cache)',
+    command: node,
+    args: [CLI, 'run', '--image', IMAGE, '--no-pull', '--', 'echo', 'hi'],
+    env: noCache,
+  },
+];
+
+/** Wall and CPU time of one process, in ms. */
+interface Sample {
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** Runs one process to its end under /usr/bin/time (fails on a non-zero exit). */
+function time({ command, args, env }: Case): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn('/usr/bin/time', ['-f', 'gw-bench-cpu %U %S', command, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+      // A process that hangs fails the bench instead of stopping it.
+      timeout: 60_000,
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallMs = performance.now() - started;
+      const cpu = /gw-bench-cpu ([\d.]+) ([\d.]+)/.exec(output);
+      if (code !== 0 || !cpu) {
+        reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${output}`));
+        return;
+      }
+      resolve({ wallMs, cpuMs: (Number(cpu[1]) + Number(cpu[2])) * 1000 });
+    });
+  });
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+// One warm-up round: the image cache, the compile cache and the page cache are filled first.
+for (const c of cases) await time(c);
+const samples = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  // Interleaved, and each round starts at another case, so drifts in load hit every case alike.
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[(i + round) % cases.length] as Case;
+    samples.get(c.name)?.push(await time(c));
+  }
+}
+const wall = (name: string): number => median((samples.get(name) ?? []).map((s) => s.wallMs));
+const cpu = (name: string): number => median((samples.get(name) ?? []).map((s) => s.cpuMs));
+const help = wall('girder-worker --help');
+const run = wall('girder-worker run … echo hi');
+const docker = wall('docker run --rm … echo hi');
+console.log(
+  `| process (median of ${ROUNDS} interleaved rounds) | wall | CPU (user + sys) |\n| --- | --- | --- |`,
+);
+for (const c of cases)
+  console.log(`| ${c.name} | ${wall(c.name).toFixed(0)} ms | ${cpu(c.name).toFixed(0)} ms |`);
+console.log(
+  `| \`--help\` wall, bound ≤ 150 ms | ${help <= 150 ? 'met' : 'not met'} (${help.toFixed(0)} ms) | |`,
+);
+console.log(
+  `| \`run\` ÷ \`docker run\` wall, bound ≤ 1.2 | ${(run / docker).toFixed(2)} (${run <= 1.2 * docker ? 'met' : 'not met'}) | |`,
+);
+console.log(
+  `| \`run\` ÷ \`docker run\` wall, no compile cache | ${(wall('girder-worker run … echo hi (no compile cache)') / docker).toFixed(2)} | |`,
+);

@@ -1,0 +1,118 @@
+import { readFile } from 'node:fs/promises';
+import type { Options } from 'tsup';
+
+type Plugin = NonNullable<Options['esbuildPlugins']>[number];
+
+/**
+ * A change to a dependency's source as the CLI bundles it: most leave a `require` out of the bundle
+ * and resolve it from the installed dependency when it first runs.
+ */
+interface Patch {
+  /** The file that requires it. */
+  file: RegExp;
+  /** The exact text to replace, e.g. `ssh = require('./ssh')`. */
+  text: string;
+  /** What replaces it; `LOAD` stands for the require of the installed module. */
+  replacement: string;
+  /**
+   * The module, reached from girder-worker's own dependencies: a chain of packages, then the file
+   * (empty for a replacement that loads nothing).
+   */
+  installed: readonly string[];
+}
+
+/**
+ * What the CLI does not need at start: dockerode's BuildKit session (gRPC and protobufjs: about
+ * half of dockerode's load time; used only by `buildImage`) and its BuildKit progress reader
+ * (protobufjs and a .proto file beside it), docker-modem's SSH transport (ssh2, with optional
+ * native parts; used only for `ssh://` Docker hosts) — the session and the transport export a
+ * function, assigned at the top of their file: a function that loads them on its first call takes
+ * their place —, docker-modem's full formatting of every request for a debug line that is off, and
+ * ky's feature probes, which at import time touch `Request` and `FormData` and so make Node load
+ * undici (about 60 ms of CPU): on every Node this package supports (>= 22) both answer true.
+ */
+const PATCHES: readonly Patch[] = [
+  {
+    file: /[\\/]dockerode[\\/]lib[\\/]docker\.js$/,
+    text: "withSession = require('./session')",
+    replacement: 'withSession = function () { return LOAD.apply(this, arguments); }',
+    installed: ['dockerode/lib/session.js'],
+  },
+  {
+    file: /[\\/]dockerode[\\/]lib[\\/]docker\.js$/,
+    text: "require('./buildkit')",
+    replacement: 'LOAD',
+    installed: ['dockerode/lib/buildkit.js'],
+  },
+  {
+    // Not a require: docker-modem formats every request in full (`util.inspect`, all depths,
+    // hidden fields) for a debug line that is almost never on; it is now formatted only when on.
+    file: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/,
+    text: "debug('Sending: %s', util.inspect(",
+    replacement: "if (debug.enabled) debug('Sending: %s', util.inspect(",
+    installed: [],
+  },
+  {
+    file: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/,
+    text: "ssh = require('./ssh')",
+    replacement: 'ssh = function () { return LOAD.apply(this, arguments); }',
+    installed: ['dockerode', 'docker-modem/lib/ssh.js'],
+  },
+  {
+    file: /[\\/]ky[\\/]distribution[\\/]core[\\/]constants\.js$/,
+    text: 'export const supportsRequestStreams = (() => {',
+    replacement: 'export const supportsRequestStreams = true;\nconst probeRequestStreams = () => (() => {',
+    installed: [],
+  },
+  {
+    file: /[\\/]ky[\\/]distribution[\\/]core[\\/]constants\.js$/,
+    text: "export const supportsFormData = typeof globalThis.FormData === 'function';",
+    replacement: 'export const supportsFormData = true;',
+    installed: [],
+  },
+];
+
+/**
+ * The require of an installed module: each step resolves from the package before it (pnpm installs
+ * strictly), through variables, so that esbuild leaves it to run time.
+ */
+function loadInstalled(steps: readonly string[]): string {
+  return `(function (steps, load) {
+    for (var i = 0; i < steps.length - 1; i++) load = load('module').createRequire(load.resolve(steps[i]));
+    return load(steps[steps.length - 1]);
+  })(${JSON.stringify(steps)}, require)`;
+}
+
+/**
+ * An esbuild plugin that applies {@link PATCHES} to the dependencies' source as it is bundled. It
+ * fails the build when a dependency update moved a patched line, so no patch can silently stop
+ * working.
+ * @returns the esbuild plugin
+ */
+export function dependencyPatches(): Plugin {
+  return {
+    name: 'dependency-patches',
+    setup(build) {
+      // One onLoad per file (esbuild takes the first that answers), doing every replacement in it.
+      const files = new Map(PATCHES.map((patch) => [patch.file.source, patch.file]));
+      for (const [source, file] of files) {
+        build.onLoad({ filter: file }, async (args) => {
+          let code = await readFile(args.path, 'utf8');
+          for (const { text, replacement, installed } of PATCHES.filter(
+            (patch) => patch.file.source === source,
+          )) {
+            if (!code.includes(text))
+              throw new Error(
+                `dependency-patches: "${text}" not found in ${args.path}; update build/dependency-patches.ts`,
+              );
+            code = code.replace(
+              text,
+              installed.length > 0 ? replacement.replace('LOAD', loadInstalled(installed)) : replacement,
+            );
+          }
+          return { contents: code, loader: 'js' };
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { JobCanceledError } from '@girder-worker/girder';
+import { describe, expect, it } from 'vitest';
+import {
+  asRunCancelled,
+  decodeRunFailure,
+  encodeRunFailure,
+  isCancellation,
+  isRunCancelledError,
+  RunCancelledError,
+  RunFailedError,
+} from '../src/index.ts';
+
+describe('the cancellation family', () => {
+  it('recognises the app’s RunCancelledError and Girder’s JobCanceledError, nothing else', () => {
+    expect(isCancellation(new RunCancelledError('SIGINT received'))).toBe(true);
+    expect(isCancellation(new JobCanceledError('65f0a1b2c3d4e5f601234567'))).toBe(true);
+    expect(isCancellation(new RunFailedError('1', 'exited with code 3'))).toBe(false);
+    expect(isCancellation(new Error('cancelled'))).toBe(false);
+  });
+
+  it('turns a Girder job cancel into a RunCancelledError that keeps the Girder error as cause', () => {
+    const girder = new JobCanceledError('65f0a1b2c3d4e5f601234567');
+    const cancelled = asRunCancelled(girder);
+    expect(isRunCancelledError(cancelled)).toBe(true);
+    expect(cancelled?.reason).toBe('the Girder job was canceled');
+    expect(cancelled?.cause).toBe(girder);
+  });
+
+  it('names the signal’s reason when the run’s signal was aborted, and leaves other failures alone', () => {
+    const controller = new AbortController();
+    const failure = new Error('container killed');
+    expect(asRunCancelled(failure, controller.signal)).toBeUndefined();
+    controller.abort('cancelled by request');
+    const cancelled = asRunCancelled(failure, controller.signal);
+    expect(cancelled?.reason).toBe('cancelled by request');
+    expect(cancelled?.cause).toBe(failure);
+    const already = new RunCancelledError('SIGTERM received');
+    expect(asRunCancelled(already, controller.signal)).toBe(already);
+  });
+});
+
+describe('run failures in the queue', () => {
+  it('records a code with the message and reads both back', () => {
+    for (const code of ['GW_RUN_CANCELLED', 'GW_BAD_INPUT', 'GW_RUN_FAILED'] as const) {
+      const recorded = encodeRunFailure({ code, message: 'why: it broke' });
+      expect(decodeRunFailure(recorded)).toEqual({ code, message: 'why: it broke' });
+    }
+  });
+
+  it('reads a reason BullMQ wrote itself (no code) as GW_RUN_FAILED', () => {
+    expect(decodeRunFailure('job stalled more than allowable limit')).toEqual({
+      code: 'GW_RUN_FAILED',
+      message: 'job stalled more than allowable limit',
+    });
+    expect(decodeRunFailure('GW_NOT_OURS: x')).toEqual({ code: 'GW_RUN_FAILED', message: 'GW_NOT_OURS: x' });
+  });
+});

@@ -1,0 +1,29 @@
+import { createBuildConfig } from '@girder-worker/build-config';
+import { dependencyPatches } from './build/dependency-patches.ts';
+import { httpWithoutUndici } from './build/http-without-undici.ts';
+
+/**
+ * The `girder-worker` command, built after the library (`pnpm build` runs both; this one does not
+ * clean `dist/`). It starts fast: the packages a command uses are bundled into it (one file to
+ * compile, no module resolution at start), each command's dynamic imports become chunks of their
+ * own (`dist/cli-chunks/`), so `--help` loads no Docker and `run` no BullMQ; BullMQ, ioredis and
+ * log-update stay external (only `worker`/`submit`/`status`/`cancel`, or a terminal, load them).
+ */
+const config: ReturnType<typeof createBuildConfig> = createBuildConfig({
+  entry: ['src/cli.ts'],
+  tsconfig: 'tsconfig.build.json',
+  dts: false,
+  clean: false,
+  splitting: true,
+  noExternal: [/^(?!bullmq$|ioredis$|log-update$)/],
+  external: ['bullmq', 'ioredis', 'log-update'],
+  // Bundled CommonJS (dockerode and its helpers) calls require() for Node's built-ins.
+  banner: {
+    js: "import { createRequire as __gwCreateRequire } from 'node:module';\nconst require = __gwCreateRequire(import.meta.url);",
+  },
+  esbuildPlugins: [httpWithoutUndici(), dependencyPatches()],
+  esbuildOptions(options) {
+    options.chunkNames = 'cli-chunks/[name]-[hash]';
+  },
+});
+export default config;
