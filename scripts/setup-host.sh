@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Provision a bare Debian host for girder-worker: Node 24, pnpm 10, a Docker engine,
-# Redis, and the local test image. Idempotent: whatever is already there is skipped.
+# Redis, Chromium, and the local test image. Idempotent: whatever is already there is skipped.
 #
 #   bash scripts/setup-host.sh          # then: source "$(bash scripts/setup-host.sh --print-env)"
 #
@@ -54,8 +54,9 @@ if ! "$PNPM_BIN/pnpm" --version 2>/dev/null | grep -q '^10\.'; then
   npm install --silent --no-save --prefix "$TOOLS_DIR/pnpm" pnpm@10 >/dev/null
 fi
 
-# --- System packages: Docker engine, Redis, busybox for the test image, tools the tests use
-apt_install docker.io redis-server busybox-static xz-utils ca-certificates
+# --- System packages: Docker engine, Redis, busybox for the test image, Chromium for the dashboard's
+# browser tests (driven by playwright-core; nothing is downloaded at install time), tools the tests use
+apt_install docker.io redis-server busybox-static xz-utils ca-certificates chromium
 
 # --- Docker engine ---------------------------------------------------------------------
 if ! docker info >/dev/null 2>&1; then

@@ -17,6 +17,9 @@ import {
 } from './errors.ts';
 import { executeRun } from './execute.ts';
 import { specFromFlags } from './flags.ts';
+import { jsonLinesLogger, type LogFormat, parseLogFormat } from './json-logger.ts';
+import { serveMetrics } from './metrics/serve-metrics.ts';
+import { createWorkerMetrics } from './metrics/worker-metrics.ts';
 import { DEFAULT_QUEUE } from './queue-common.ts';
 import { loadRunSpec, resolveSpecPaths } from './spec.ts';
 import { stderrLogger, terminalOutput } from './terminal.ts';
@@ -215,6 +218,16 @@ program
     10_000,
   )
   .option('--verbose', 'log what the worker does')
+  .option(
+    '--log-format <format>',
+    'text, or json: one JSON object per line (logs and container output)',
+    parseLogFormat,
+    'text',
+  )
+  .option('--metrics-port <port>', 'serve Prometheus metrics at http://<metrics-host>:<port>/metrics', (v) =>
+    Number.parseInt(v, 10),
+  )
+  .option('--metrics-host <address>', 'address of the metrics endpoint', '127.0.0.1')
   .action(
     async (flags: {
       redis: string;
@@ -225,9 +238,17 @@ program
       reapIntervalMs: number;
       stopGraceMs: number;
       verbose?: boolean;
+      logFormat: LogFormat;
+      metricsPort?: number;
+      metricsHost: string;
     }) => {
-      const logger = stderrLogger(Boolean(flags.verbose));
+      const json = flags.logFormat === 'json';
+      const logger = json
+        ? jsonLinesLogger((line) => process.stderr.write(line), { verbose: Boolean(flags.verbose) })
+        : stderrLogger(Boolean(flags.verbose));
+      const metrics = flags.metricsPort === undefined ? undefined : await createWorkerMetrics();
       const worker = await createWorker({
+        ...(metrics ? { onEvent: metrics.onEvent } : {}),
         redisUrl: flags.redis,
         queue: flags.queue,
         concurrency: flags.concurrency,
@@ -235,12 +256,24 @@ program
         lockDurationMs: flags.lockDurationMs,
         reapIntervalMs: flags.reapIntervalMs,
         stopGraceMs: flags.stopGraceMs,
-        onLine: (runId, line, source) =>
-          process.stdout.write(`[${runId}${source === 'stderr' ? ' stderr' : ''}] ${line}\n`),
+        onLine: json
+          ? (runId, line, source) =>
+              process.stdout.write(
+                `${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: line, runId, source: source ?? 'stdout' })}\n`,
+              )
+          : (runId, line, source) =>
+              process.stdout.write(`[${runId}${source === 'stderr' ? ' stderr' : ''}] ${line}\n`),
       });
-      process.stderr.write(
-        `girder-worker: worker ${worker.id} takes runs from queue ${flags.queue} (concurrency ${flags.concurrency})\n`,
-      );
+      const scrape =
+        metrics && flags.metricsPort !== undefined
+          ? await serveMetrics(metrics.registry, { port: flags.metricsPort, host: flags.metricsHost })
+          : undefined;
+      const started = `worker ${worker.id} takes runs from queue ${flags.queue} (concurrency ${flags.concurrency})`;
+      if (json) logger.warn(started, { workerId: worker.id, queue: flags.queue, metrics: scrape?.url });
+      else {
+        process.stderr.write(`girder-worker: ${started}\n`);
+        if (scrape) process.stderr.write(`girder-worker: metrics at ${scrape.url}\n`);
+      }
       await new Promise<void>((done, fail) => {
         let stopping = false;
         const stop = (signal: NodeJS.Signals): void => {
@@ -255,13 +288,45 @@ program
           process.stderr.write(
             `girder-worker: ${signal}: no new runs; ${cancel ? 'cancelling' : 'finishing'} running runs\n`,
           );
-          worker.close({ cancel }).then(done, fail);
+          worker
+            .close({ cancel })
+            .finally(() => scrape?.close())
+            .then(done, fail);
         };
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
       });
     },
   );
+
+program
+  .command('dashboard')
+  .description('show the queue in a browser (Bull Board): runs, workers, containers, logs, failures')
+  .requiredOption('--redis <url>', 'Redis URL, e.g. redis://127.0.0.1:6379')
+  .option('--queue <name>', 'queue name', DEFAULT_QUEUE)
+  .option('--port <port>', 'port to listen on', (v) => Number.parseInt(v, 10), 3000)
+  .option(
+    '--host <address>',
+    'address to listen on (keep loopback unless the network is trusted)',
+    '127.0.0.1',
+  )
+  .option('--read-only', 'no retry or remove from the page')
+  .action(async (flags: { redis: string; queue: string; port: number; host: string; readOnly?: boolean }) => {
+    const { startDashboard } = await import('./dashboard/server.ts');
+    const dashboard = await startDashboard({
+      redisUrl: flags.redis,
+      queue: flags.queue,
+      port: flags.port,
+      host: flags.host,
+      readOnly: Boolean(flags.readOnly),
+    });
+    process.stdout.write(`girder-worker: dashboard of queue ${flags.queue} at ${dashboard.url}\n`);
+    await new Promise<void>((done, fail) => {
+      const stop = (): void => void dashboard.close().then(done, fail);
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+  });
 
 program
   .command('submit')

@@ -79,3 +79,11 @@ export function normalizeConnection(options: QueueConnection): { redisUrl: strin
   }
   return { redisUrl: options.redisUrl, queue };
 }
+
+/** Prefix of the failure reason of a cancelled run (what the worker records). */
+export const CANCELLED_REASON_PREFIX = 'cancelled: ';
+
+/** Whether a run's failure reason says it was cancelled (not failed). */
+export function isCancelledReason(reason: string | undefined): boolean {
+  return typeof reason === 'string' && reason.startsWith(CANCELLED_REASON_PREFIX);
+}

@@ -1,5 +1,11 @@
 import { hostname } from 'node:os';
-import { dockerFromEnv, isDockerRunError, isImageNotFoundError, reapOrphans } from '@girder-worker/docker';
+import {
+  type DockerRunEvent,
+  dockerFromEnv,
+  isDockerRunError,
+  isImageNotFoundError,
+  reapOrphans,
+} from '@girder-worker/docker';
 import { isJobCanceledError } from '@girder-worker/girder';
 import {
   isSpecValidationError,
@@ -7,7 +13,7 @@ import {
   SpecValidationError,
   silentLogger,
 } from '@girder-worker/transforms';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { CANCELLED_PREFIX } from './client.ts';
@@ -17,6 +23,7 @@ import {
   cancelChannel,
   cancelKey,
   connectionOf,
+  isCancelledReason,
   normalizeConnection,
   type QueueConnection,
   type RunJobData,
@@ -63,6 +70,63 @@ export interface WorkerOptions extends QueueConnection {
   stopGraceMs?: number;
   /** Called with each container output line of each run (`source` is `stdout` or `stderr`). */
   onLine?: (runId: string, line: string, source: string | undefined) => void;
+  /** Called on what the worker's runs do (container started and exited, stream bytes) and on reaping. */
+  onEvent?: (event: WorkerEvent) => void;
+  /**
+   * Container output lines kept in each run's queue log (shown by the dashboard); 0 keeps none.
+   * @default 200
+   */
+  logLinesPerRun?: number;
+}
+
+/** How one attempt of a run ended on this worker. */
+export type RunAttemptOutcome = 'succeeded' | 'failed' | 'cancelled';
+
+/** What a worker reports through `onEvent`. */
+export type WorkerEvent =
+  /** The worker took a run; `waitedMs` (time in the queue) only on its first attempt. */
+  | { type: 'taken'; runId: string; image: string; waitedMs?: number }
+  /** An attempt of a run ended. */
+  | { type: 'settled'; runId: string; image: string; outcome: RunAttemptOutcome; durationMs: number }
+  /** What the run's container did (created, started, exited, stream bytes, cancelled). */
+  | { type: 'run'; runId: string; event: DockerRunEvent }
+  /** A run of a dead worker was put back to be taken again. */
+  | { type: 'stalled'; runId: string }
+  /** Containers of dead workers were removed. */
+  | { type: 'reaped'; count: number };
+
+/** The image a run's data names (for labels), without validating the spec. */
+function imageOf(data: RunJobData | undefined): string {
+  const spec = data?.spec as { image?: unknown } | undefined;
+  return typeof spec?.image === 'string' ? spec.image : 'unknown';
+}
+
+/** Reports a run attempt through `onEvent`: taken, then settled with its outcome and duration. */
+async function observed<T>(
+  job: Job<RunJobData, RunJobResult>,
+  onEvent: ((event: WorkerEvent) => void) | undefined,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  if (!onEvent) return attempt();
+  const runId = job.id as string;
+  const image = imageOf(job.data);
+  const takenAt = Date.now();
+  onEvent({
+    type: 'taken',
+    runId,
+    image,
+    ...(job.attemptsMade === 0 ? { waitedMs: Math.max(0, takenAt - job.timestamp) } : {}),
+  });
+  const settle = (outcome: RunAttemptOutcome): void =>
+    onEvent({ type: 'settled', runId, image, outcome, durationMs: Date.now() - takenAt });
+  try {
+    const value = await attempt();
+    settle('succeeded');
+    return value;
+  } catch (error) {
+    settle(isCancelledReason((error as Error | undefined)?.message) ? 'cancelled' : 'failed');
+    throw error;
+  }
 }
 
 interface NormalizedWorkerOptions {
@@ -152,7 +216,10 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
   const reap = async (): Promise<void> => {
     try {
       const removed = await reapOrphans({ docker, logger });
-      if (removed.length > 0) logger.info('reaped orphaned containers', { count: removed.length });
+      if (removed.length > 0) {
+        logger.info('reaped orphaned containers', { count: removed.length });
+        options.onEvent?.({ type: 'reaped', count: removed.length });
+      }
     } catch (error) {
       logger.warn('could not reap orphaned containers', { error: String(error) });
     }
@@ -170,53 +237,76 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
   await subscriber.subscribe(cancelChannel(name));
   worker = new Worker<RunJobData, RunJobResult>(
     name,
-    async (job, _token, signal) => {
-      let run: ReturnType<typeof specOf>;
-      try {
-        run = specOf(job.data);
-      } catch (error) {
-        if (isSpecValidationError(error)) throw new UnrecoverableError(error.message);
-        throw error;
-      }
-      if (await commands.exists(cancelKey(name, job.id as string)))
-        throw new UnrecoverableError(`${CANCELLED_PREFIX}cancelled by request before it started`);
-      logger.info('run started', {
-        runId: job.id,
-        image: run.spec.options.image,
-        attempt: job.attemptsMade + 1,
-      });
-      try {
-        const result = await executeRun(run.spec, {
-          ...(signal ? { signal } : {}),
-          logger,
-          docker,
-          workerId: id,
-          ...(o.stopGraceMs === undefined ? {} : { stopGraceMs: o.stopGraceMs }),
-          runId: `${name}:${job.id}`,
-          ...(run.girderToken ? { girderToken: run.girderToken } : {}),
-          reporter: {
-            log: (line, source) => options.onLine?.(job.id as string, line, source),
-            progress: (progress) => void job.updateProgress({ ...progress }).catch(() => {}),
-          },
+    (job, _token, signal) =>
+      observed(job, options.onEvent, async () => {
+        let run: ReturnType<typeof specOf>;
+        try {
+          run = specOf(job.data);
+        } catch (error) {
+          if (isSpecValidationError(error)) throw new UnrecoverableError(error.message);
+          throw error;
+        }
+        if (await commands.exists(cancelKey(name, job.id as string)))
+          throw new UnrecoverableError(`${CANCELLED_PREFIX}cancelled by request before it started`);
+        logger.info('run started', {
+          runId: job.id,
+          image: run.spec.options.image,
+          attempt: job.attemptsMade + 1,
         });
-        logger.info('run finished', { runId: job.id });
-        return {
-          exitCode: result.exitCode,
-          containerId: result.containerId,
-          results: result.results,
-          worker: id,
+        const runId = job.id as string;
+        const keepLines = options.logLinesPerRun ?? 200;
+        let logged = 0;
+        const queueLog = (line: string): void => {
+          if (logged > keepLines) return;
+          logged += 1;
+          void job
+            .log(logged > keepLines ? `… (more output; the first ${keepLines} lines are kept)` : line)
+            .catch(() => {});
         };
-      } catch (error) {
-        if (signal?.aborted) throw new UnrecoverableError(`${CANCELLED_PREFIX}${String(signal.reason)}`);
-        if (isJobCanceledError(error))
-          throw new UnrecoverableError(`${CANCELLED_PREFIX}the Girder job was canceled`);
-        // A failed container (or a missing image, a bad spec) is the run's answer: no retry. Other
-        // failures (engine, Girder, network) are tried again, up to the run's attempts.
-        if (isDockerRunError(error) || isImageNotFoundError(error) || isSpecValidationError(error))
-          throw new UnrecoverableError((error as Error).message);
-        throw error;
-      }
-    },
+        try {
+          const result = await executeRun(run.spec, {
+            onEvent: (event) => {
+              if (event.type === 'created')
+                void job
+                  .log(`container ${event.containerId.slice(0, 12)} created on worker ${id}`)
+                  .catch(() => {});
+              else if (event.type === 'exited')
+                void job.log(`container exited with code ${event.exitCode}`).catch(() => {});
+              options.onEvent?.({ type: 'run', runId, event });
+            },
+            ...(signal ? { signal } : {}),
+            logger,
+            docker,
+            workerId: id,
+            ...(o.stopGraceMs === undefined ? {} : { stopGraceMs: o.stopGraceMs }),
+            runId: `${name}:${job.id}`,
+            ...(run.girderToken ? { girderToken: run.girderToken } : {}),
+            reporter: {
+              log: (line, source) => {
+                if (keepLines > 0) queueLog(line);
+                options.onLine?.(runId, line, source);
+              },
+              progress: (progress) => void job.updateProgress({ ...progress }).catch(() => {}),
+            },
+          });
+          logger.info('run finished', { runId: job.id });
+          return {
+            exitCode: result.exitCode,
+            containerId: result.containerId,
+            results: result.results,
+            worker: id,
+          };
+        } catch (error) {
+          if (signal?.aborted) throw new UnrecoverableError(`${CANCELLED_PREFIX}${String(signal.reason)}`);
+          if (isJobCanceledError(error))
+            throw new UnrecoverableError(`${CANCELLED_PREFIX}the Girder job was canceled`);
+          // A failed container (or a missing image, a bad spec) is the run's answer: no retry. Other
+          // failures (engine, Girder, network) are tried again, up to the run's attempts.
+          if (isDockerRunError(error) || isImageNotFoundError(error) || isSpecValidationError(error))
+            throw new UnrecoverableError((error as Error).message);
+          throw error;
+        }
+      }),
     {
       connection: connectionOf(o.redisUrl),
       name: id,
@@ -228,6 +318,10 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
   );
   worker.on('failed', (job, error) => logger.warn('run failed', { runId: job?.id, error: error.message }));
   worker.on('error', (error) => logger.warn('worker error', { error: error.message }));
+  worker.on('stalled', (runId) => {
+    logger.warn('run of a dead worker put back', { runId });
+    options.onEvent?.({ type: 'stalled', runId });
+  });
   const reapTimer = o.reapIntervalMs > 0 ? setInterval(() => void reap(), o.reapIntervalMs) : undefined;
   reapTimer?.unref();
   await worker.waitUntilReady();
