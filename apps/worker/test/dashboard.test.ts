@@ -212,3 +212,14 @@ describe('girder-worker dashboard and metrics', () => {
     );
   });
 });
+
+describe('stream kinds in metrics', () => {
+  it('labels bytes by connector classes, never by their values', async () => {
+    const { streamKind } = await import('../src/metrics/worker-metrics.ts');
+    expect(streamKind('Connect(HostFileSource(/data/a.csv) → NamedInputPipe(a))')).toBe(
+      'HostFileSource → NamedInputPipe',
+    );
+    expect(streamKind('ProgressPipe(.girder_progress)')).toBe('ProgressPipe');
+    expect(streamKind('???')).toBe('stream');
+  });
+});

@@ -12,9 +12,14 @@ export interface WorkerMetrics {
 const DURATION_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200];
 const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800, 3600];
 
-/** `NamedInputPipe(in)` → `NamedInputPipe`: the kind of a stream connector, a bounded label. */
-function streamKind(name: string): string {
-  return /^[A-Za-z][\w.-]*/.exec(name)?.[0] ?? 'stream';
+/**
+ * The kind of a stream connector, a bounded label made of its class names without their values:
+ * `Connect(HostFileSource(/data/a.csv) → NamedInputPipe(a))` → `HostFileSource → NamedInputPipe`.
+ */
+export function streamKind(name: string): string {
+  const classes = [...name.matchAll(/([A-Za-z_$][\w$]*)\(/g)].map((m) => m[1] as string);
+  const parts = classes[0] === 'Connect' && classes.length > 1 ? classes.slice(1) : classes;
+  return parts.length > 0 ? parts.join(' → ') : 'stream';
 }
 
 /**
