@@ -8,6 +8,7 @@ import {
   cancelRun,
   createWorker,
   createWorkerMetrics,
+  getRunStatus,
   serveMetrics,
   startDashboard,
   submitRun,
@@ -54,7 +55,7 @@ const echo = (word: string) => ({ image: TEST_IMAGE, pullImage: false, container
 /** The value of one sample line of a Prometheus scrape (0 when absent). */
 function sample(scrape: string, name: string, labels = ''): number {
   const line = scrape.split('\n').find((l) => l.startsWith(`${name}${labels} `));
-  return line ? Number(line.split(' ')[1]) : 0;
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
 describe('girder-worker dashboard and metrics', () => {
@@ -74,8 +75,23 @@ describe('girder-worker dashboard and metrics', () => {
           girderJob: { apiUrl: girder.apiUrl, jobId: job.job._id, token: job.token },
         }),
       );
-      for (let i = 0; i < 6; i++)
+      for (let i = 0; i < 5; i++)
         ids.push(await submitRun({ redisUrl: redis.url, queue, spec: echo(`ok-${i}`) }));
+      // One run streams a host file through a named pipe: its bytes are counted by connector kind.
+      const input = join(dir, 'input.bin');
+      await writeFile(input, Buffer.alloc(123_457, 7));
+      const pipe = {
+        $transform: 'Connect',
+        input: { $transform: 'HostFileSource', path: input },
+        output: { $transform: 'NamedInputPipe', name: 'input.bin' },
+      };
+      ids.push(
+        await submitRun({
+          redisUrl: redis.url,
+          queue,
+          spec: { image: TEST_IMAGE, pullImage: false, containerArgs: ['wc', '-c', pipe] },
+        }),
+      );
       for (let i = 0; i < 2; i++)
         ids.push(
           await submitRun({
@@ -129,13 +145,17 @@ describe('girder-worker dashboard and metrics', () => {
       await using scrape = await serveMetrics(metrics.registry, { port: 0 });
 
       for (const id of ids.slice(0, 7)) await waitForRun(id, { redisUrl: redis.url, queue });
+      for (const id of ids.slice(7, 9))
+        await expect(waitForRun(id, { redisUrl: redis.url, queue })).rejects.toThrow(/code 3/);
+      // A running run is stopped by its worker (not removed from the queue): it fails as cancelled.
       await until(
         async () => (await (await fetch(scrape.url)).text()).includes('girder_worker_containers_running 1'),
         60_000,
         'the slow run to start',
       );
-      await cancelRun(slow, { redisUrl: redis.url, queue });
-      for (const id of ids.slice(7)) await waitForRun(id, { redisUrl: redis.url, queue }).catch(() => {});
+      expect((await getRunStatus(slow, { redisUrl: redis.url, queue })).state).toBe('active');
+      expect(await cancelRun(slow, { redisUrl: redis.url, queue })).toBe('signalled');
+      await expect(waitForRun(slow, { redisUrl: redis.url, queue })).rejects.toThrow(/cancel/);
 
       // The page: completed and failed runs with their image, worker and failure reason.
       await page.goto(`${dashboard.url}queue/${queue}?status=completed`);
@@ -166,6 +186,7 @@ describe('girder-worker dashboard and metrics', () => {
 
       // The scrape: exact counts of what happened.
       const text = await (await fetch(scrape.url)).text();
+      if (process.env.GW_METRICS_SCRAPE) await writeFile(process.env.GW_METRICS_SCRAPE, text);
       const image = `{image="${TEST_IMAGE}"}`;
       expect(sample(text, 'girder_worker_runs_started_total', image)).toBe(10);
       expect(
@@ -181,8 +202,10 @@ describe('girder-worker dashboard and metrics', () => {
       expect(sample(text, 'girder_worker_queue_wait_seconds_count')).toBe(10);
       expect(sample(text, 'girder_worker_containers_running')).toBe(0);
       expect(sample(text, 'girder_worker_stalled_runs_total')).toBe(0);
+      expect(
+        sample(text, 'girder_worker_stream_bytes_total', '{kind="HostFileSource → NamedInputPipe"}'),
+      ).toBe(123_457);
       expect((await fetch(scrape.url.replace('/metrics', '/other'))).status).toBe(404);
-      await writeFile(join(dir, 'scrape.txt'), text);
     } finally {
       await girder.close();
     }
