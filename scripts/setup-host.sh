@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Provision a bare Debian host for girder-worker: Node 24, pnpm 10, a Docker engine,
-# Redis, and the local test image. Idempotent: whatever is already there is skipped.
+# Redis, Chromium, and the local test image. Idempotent: whatever is already there is skipped.
 #
 #   bash scripts/setup-host.sh          # then: source "$(bash scripts/setup-host.sh --print-env)"
 #
@@ -55,9 +55,11 @@ if ! "$PNPM_BIN/pnpm" --version 2>/dev/null | grep -q '^10\.'; then
 fi
 
 # --- System packages: Docker engine, Redis, RabbitMQ (Celery over AMQP), busybox for the test image,
+# Chromium for the dashboard's browser tests (driven by playwright-core; nothing is downloaded at
+# install time),
 # a private registry for the pull tests (docker-registry, started per test run on a loopback port
 # with htpasswd from apache2-utils; never as a service), tools the tests use
-apt_install docker.io redis-server rabbitmq-server busybox-static xz-utils ca-certificates docker-registry apache2-utils
+apt_install docker.io redis-server rabbitmq-server busybox-static xz-utils ca-certificates docker-registry apache2-utils chromium
 # stunnel4: the TLS terminator of the girder-client https bench
 apt_install stunnel4
 # Python Celery 5.2 (Debian), the reference client the celery package's interop tests drive.

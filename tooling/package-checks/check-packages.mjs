@@ -32,7 +32,21 @@ const allowedExternal = {
   '@girder-worker/girder': ['ky'],
   '@girder-worker/celery': ['ky', 'dockerode', '@types/dockerode', 'ioredis', 'amqplib'],
   '@girder-worker/docker': ['dockerode', '@types/dockerode'],
-  'girder-worker': ['ky', 'dockerode', '@types/dockerode', 'bullmq', 'ioredis', 'commander', 'log-update'],
+  'girder-worker': [
+    'ky',
+    'dockerode',
+    '@types/dockerode',
+    'bullmq',
+    'ioredis',
+    'commander',
+    'log-update',
+    '@bull-board/api',
+    '@bull-board/ui',
+    '@bull-board/hono',
+    'hono',
+    '@hono/node-server',
+    'prom-client',
+  ],
 };
 
 const packages = [];

@@ -8,6 +8,8 @@ export {
   type WaitOptions,
   waitForRun,
 } from './client.ts';
+export { type RunSummary, runDisplayName, summarizeRunData } from './dashboard/run-summary.ts';
+export { type Dashboard, type DashboardOptions, startDashboard } from './dashboard/server.ts';
 export {
   asRunCancelled,
   BadInputError,
@@ -24,6 +26,9 @@ export {
 } from './errors.ts';
 export { type ExecuteOptions, executeRun } from './execute.ts';
 export { type RunFlags, specFromFlags } from './flags.ts';
+export { jsonLinesLogger, type LogFormat } from './json-logger.ts';
+export { type MetricsServer, serveMetrics } from './metrics/serve-metrics.ts';
+export { createWorkerMetrics, type WorkerMetrics } from './metrics/worker-metrics.ts';
 export {
   DEFAULT_QUEUE,
   decodeRunFailure,
@@ -45,4 +50,5 @@ export {
   registry,
   resolveSpecPaths,
 } from './spec.ts';
+export type { RunAttemptOutcome, WorkerEvent } from './worker.ts';
 export { createWorker, type RunWorker, type WorkerOptions } from './worker.ts';

@@ -135,3 +135,8 @@ export function normalizeConnection(options: QueueConnection): { redisUrl: strin
   }
   return { redisUrl: options.redisUrl, queue };
 }
+
+/** Whether a run's failure reason says it was cancelled (not failed). */
+export function isCancelledReason(reason: string | undefined): boolean {
+  return typeof reason === 'string' && decodeRunFailure(reason).code === 'GW_RUN_CANCELLED';
+}

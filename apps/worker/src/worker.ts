@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import {
+  type DockerRunEvent,
   dockerFromEnv,
   isDockerRunError,
   isImageNotFoundError,
@@ -28,6 +29,7 @@ import {
   cancelKey,
   connectionOf,
   encodeRunFailure,
+  isCancelledReason,
   normalizeConnection,
   type QueueConnection,
   type RunFailure,
@@ -82,6 +84,63 @@ export interface WorkerOptions extends QueueConnection {
   policy?: RunPolicy;
   /** Called with each container output line of each run (`source` is `stdout` or `stderr`). */
   onLine?: (runId: string, line: string, source: string | undefined) => void;
+  /** Called on what the worker's runs do (container started and exited, stream bytes) and on reaping. */
+  onEvent?: (event: WorkerEvent) => void;
+  /**
+   * Container output lines kept in each run's queue log (shown by the dashboard); 0 keeps none.
+   * @default 200
+   */
+  logLinesPerRun?: number;
+}
+
+/** How one attempt of a run ended on this worker. */
+export type RunAttemptOutcome = 'succeeded' | 'failed' | 'cancelled';
+
+/** What a worker reports through `onEvent`. */
+export type WorkerEvent =
+  /** The worker took a run; `waitedMs` (time in the queue) only on its first attempt. */
+  | { type: 'taken'; runId: string; image: string; waitedMs?: number }
+  /** An attempt of a run ended. */
+  | { type: 'settled'; runId: string; image: string; outcome: RunAttemptOutcome; durationMs: number }
+  /** What the run's container did (created, started, exited, stream bytes, cancelled). */
+  | { type: 'run'; runId: string; event: DockerRunEvent }
+  /** A run of a dead worker was put back to be taken again. */
+  | { type: 'stalled'; runId: string }
+  /** Containers of dead workers were removed. */
+  | { type: 'reaped'; count: number };
+
+/** The image a run's data names (for labels), without validating the spec. */
+function imageOf(data: RunJobData | undefined): string {
+  const spec = data?.spec as { image?: unknown } | undefined;
+  return typeof spec?.image === 'string' ? spec.image : 'unknown';
+}
+
+/** Reports a run attempt through `onEvent`: taken, then settled with its outcome and duration. */
+async function observed<T>(
+  job: Job<RunJobData, RunJobResult>,
+  onEvent: ((event: WorkerEvent) => void) | undefined,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  if (!onEvent) return attempt();
+  const runId = job.id as string;
+  const image = imageOf(job.data);
+  const takenAt = Date.now();
+  onEvent({
+    type: 'taken',
+    runId,
+    image,
+    ...(job.attemptsMade === 0 ? { waitedMs: Math.max(0, takenAt - job.timestamp) } : {}),
+  });
+  const settle = (outcome: RunAttemptOutcome): void =>
+    onEvent({ type: 'settled', runId, image, outcome, durationMs: Date.now() - takenAt });
+  try {
+    const value = await attempt();
+    settle('succeeded');
+    return value;
+  } catch (error) {
+    settle(isCancelledReason((error as Error | undefined)?.message) ? 'cancelled' : 'failed');
+    throw error;
+  }
 }
 
 interface NormalizedWorkerOptions {
@@ -202,7 +261,30 @@ interface RunContext extends NormalizedWorkerOptions {
   secrets: SecretRegistry;
   commands: Redis;
   onLine: WorkerOptions['onLine'];
+  onEvent: WorkerOptions['onEvent'];
+  logLinesPerRun: number;
   policy: RunPolicy | undefined;
+}
+
+/**
+ * A run's queue log (shown by the dashboard): the worker's notes and the first `keep` output
+ * lines, secrets masked; then one line saying the rest was not kept.
+ */
+function queueLogOf(
+  job: Job<RunJobData, RunJobResult>,
+  keep: number,
+  secrets: SecretRegistry,
+): { note: (text: string) => void; line: (text: string) => void } {
+  let kept = 0;
+  const write = (text: string): void => void job.log(secrets.redact(text)).catch(() => {});
+  return {
+    note: write,
+    line: (text) => {
+      if (kept > keep || keep === 0) return;
+      kept += 1;
+      write(kept > keep ? `… (more output; the first ${keep} lines are kept)` : text);
+    },
+  };
 }
 
 /** The job data without its tokens (kept for the record: spec, Girder job id). */
@@ -243,7 +325,15 @@ async function executeJob(
   context: RunContext,
 ): Promise<RunJobResult> {
   const { secrets } = context;
+  const runId = job.id as string;
+  const queueLog = queueLogOf(job, context.logLinesPerRun, secrets);
   const result = await executeRun(run.spec, {
+    onEvent: (event) => {
+      if (event.type === 'created')
+        queueLog.note(`container ${event.containerId.slice(0, 12)} created on worker ${context.workerId}`);
+      else if (event.type === 'exited') queueLog.note(`container exited with code ${event.exitCode}`);
+      context.onEvent?.({ type: 'run', runId, event });
+    },
     ...(signal ? { signal } : {}),
     logger: context.logger,
     docker: context.docker,
@@ -253,7 +343,10 @@ async function executeJob(
     runId: `${context.queue}:${job.id}`,
     ...(run.girderToken ? { girderToken: run.girderToken } : {}),
     reporter: {
-      log: (line, source) => context.onLine?.(job.id as string, secrets.redact(line), source),
+      log: (line, source) => {
+        queueLog.line(line);
+        context.onLine?.(runId, secrets.redact(line), source);
+      },
       progress: (progress) => void job.updateProgress(redactValue({ ...progress }, secrets)).catch(() => {}),
     },
   });
@@ -326,7 +419,10 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
   const reap = async (): Promise<void> => {
     try {
       const removed = await reapOrphans({ docker, logger });
-      if (removed.length > 0) logger.info('reaped orphaned containers', { count: removed.length });
+      if (removed.length > 0) {
+        logger.info('reaped orphaned containers', { count: removed.length });
+        options.onEvent?.({ type: 'reaped', count: removed.length });
+      }
     } catch (error) {
       logger.warn('could not reap orphaned containers', { error: String(error) });
     }
@@ -352,11 +448,13 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
     secrets,
     commands,
     onLine: options.onLine,
+    onEvent: options.onEvent,
+    logLinesPerRun: options.logLinesPerRun ?? 200,
     policy: options.policy,
   };
   worker = new Worker<RunJobData, RunJobResult>(
     name,
-    (job, _token, signal) => processRun(job, signal, context),
+    (job, _token, signal) => observed(job, options.onEvent, () => processRun(job, signal, context)),
     {
       connection: connectionOf(o.redisUrl),
       name: id,
@@ -368,6 +466,10 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
   );
   worker.on('failed', (job, error) => logger.warn('run failed', { runId: job?.id, error: error.message }));
   worker.on('error', (error) => watch.error(error, 'worker'));
+  worker.on('stalled', (runId) => {
+    logger.warn('run of a dead worker put back', { runId });
+    options.onEvent?.({ type: 'stalled', runId });
+  });
   const reapTimer = o.reapIntervalMs > 0 ? setInterval(() => void reap(), o.reapIntervalMs) : undefined;
   reapTimer?.unref();
   await worker.waitUntilReady();

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerCancelCommand } from './cancel.ts';
+import { registerDashboardCommand } from './dashboard.ts';
 import { registerRunCommand } from './run.ts';
 import { registerStatusCommand } from './status.ts';
 import { registerSubmitCommand } from './submit.ts';
@@ -16,4 +17,5 @@ export const commands: readonly ((program: Command) => void)[] = [
   registerSubmitCommand,
   registerStatusCommand,
   registerCancelCommand,
+  registerDashboardCommand,
 ];
