@@ -46,6 +46,8 @@ const allowedExternal = {
     'hono',
     '@hono/node-server',
     'prom-client',
+    'amqplib',
+    '@types/amqplib',
   ],
 };
 

@@ -141,7 +141,7 @@ describe('a worker and specs from the queue', () => {
     });
     const outcome = await failureOf('spec-relative', { ...base, containerArgs: ['ls', relativeVolume] });
     expect(outcome.reason).toBe(
-      'containerArgs[1].hostPath: expected an absolute path, got "gw-relative-dir"',
+      'GW_BAD_INPUT: containerArgs[1].hostPath: expected an absolute path, got "gw-relative-dir"',
     );
     expect(outcome.attempts).toBe(1);
     expect(existsSync(join(process.cwd(), 'gw-relative-dir'))).toBe(false);
@@ -161,7 +161,7 @@ describe('a worker and specs from the queue', () => {
       createOptions: { HostConfig: { Privileged: true } },
     });
     expect(outcome.reason).toBe(
-      'createOptions.HostConfig.Privileged: expected not set (forbidden by the worker policy), got true',
+      'GW_BAD_INPUT: createOptions.HostConfig.Privileged: expected not set (forbidden by the worker policy), got true',
     );
     expect(outcome.attempts).toBe(1);
   });

@@ -88,6 +88,7 @@ export { CeleryProtocolError, isCeleryProtocolError } from './protocol/errors.ts
 export { type JobInfoSpec, parseJobInfoSpec } from './protocol/job-info-spec.ts';
 export { type CeleryTask, parseCeleryTask, readJobInfoSpec } from './protocol/parse-message.ts';
 export { type PickledGirderClient, Pickler } from './protocol/to-pickle.ts';
+export { type PublishDockerRunOptions, publishDockerRun } from './publish/publish-docker-run.ts';
 export { createResultBackend } from './results/create-result-backend.ts';
 export {
   createRedisResultBackend,

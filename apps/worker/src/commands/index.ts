@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerCancelCommand } from './cancel.ts';
+import { registerCeleryCommand } from './celery.ts';
 import { registerDashboardCommand } from './dashboard.ts';
 import { registerRunCommand } from './run.ts';
 import { registerStatusCommand } from './status.ts';
@@ -18,4 +19,5 @@ export const commands: readonly ((program: Command) => void)[] = [
   registerStatusCommand,
   registerCancelCommand,
   registerDashboardCommand,
+  registerCeleryCommand,
 ];
