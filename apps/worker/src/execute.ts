@@ -1,8 +1,10 @@
 import {
   type DockerRunEvent,
   type DockerRunResult,
+  dockerConfigCredentials,
   dockerRun,
   environmentDefaults,
+  type RegistryCredentials,
   type RunDefaults,
   type RunPolicy,
 } from '@girder-worker/docker';
@@ -39,6 +41,8 @@ export interface ExecuteOptions {
   defaults?: RunDefaults;
   /** The worker policy the run must keep to (see `parseRunPolicy`). @default none */
   policy?: RunPolicy;
+  /** Registry credentials for the pull (never part of a spec). @default the host's Docker config */
+  registryAuth?: RegistryCredentials;
 }
 
 /**
@@ -80,6 +84,7 @@ export async function executeRun(spec: RunSpec, options: ExecuteOptions = {}): P
       logger,
       defaults,
       ...(options.policy ? { policy: options.policy } : {}),
+      registryAuth: options.registryAuth ?? dockerConfigCredentials(),
       ...(signal ? { signal } : {}),
       ...(reporter ? { reporter } : {}),
       ...(options.docker ? { docker: options.docker } : {}),

@@ -5,6 +5,7 @@ import {
   isDockerRunError,
   isImageNotFoundError,
   isRunTimeoutError,
+  type RegistryCredentials,
   type RunPolicy,
   reapOrphans,
 } from '@girder-worker/docker';
@@ -82,6 +83,8 @@ export interface WorkerOptions extends QueueConnection {
    * @default none: anyone who can write to the queue can run any container
    */
   policy?: RunPolicy;
+  /** Registry credentials for pulls. @default the worker host's Docker config (`~/.docker/config.json`) */
+  registryAuth?: RegistryCredentials;
   /** Called with each container output line of each run (`source` is `stdout` or `stderr`). */
   onLine?: (runId: string, line: string, source: string | undefined) => void;
   /** Called on what the worker's runs do (container started and exited, stream bytes) and on reaping. */
@@ -264,6 +267,7 @@ interface RunContext extends NormalizedWorkerOptions {
   onEvent: WorkerOptions['onEvent'];
   logLinesPerRun: number;
   policy: RunPolicy | undefined;
+  registryAuth: RegistryCredentials | undefined;
 }
 
 /**
@@ -339,6 +343,7 @@ async function executeJob(
     docker: context.docker,
     workerId: context.workerId,
     ...(context.policy ? { policy: context.policy } : {}),
+    ...(context.registryAuth ? { registryAuth: context.registryAuth } : {}),
     ...(context.stopGraceMs === undefined ? {} : { stopGraceMs: context.stopGraceMs }),
     runId: `${context.queue}:${job.id}`,
     ...(run.girderToken ? { girderToken: run.girderToken } : {}),
@@ -451,6 +456,7 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
     onEvent: options.onEvent,
     logLinesPerRun: options.logLinesPerRun ?? 200,
     policy: options.policy,
+    registryAuth: options.registryAuth,
   };
   worker = new Worker<RunJobData, RunJobResult>(
     name,

@@ -12,7 +12,7 @@ import { parseCeleryTask } from '../src/protocol/parse-message.ts';
 import type { RawCeleryMessage } from '../src/task.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5000);
-const dir = new URL('../test/fixtures/messages/', import.meta.url);
+const dir = new URL('../test/fixtures/celery/', import.meta.url);
 
 function load(name: string): RawCeleryMessage {
   const e = JSON.parse(readFileSync(new URL(`${name}.redis.json`, dir), 'utf8'));

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { cliSecrets } from '../cli-secrets.ts';
-import { collect, integer } from './options.ts';
+import { collect, integer, registryAuthOf } from './options.ts';
 
 interface CeleryFlags {
   broker: string;
@@ -15,6 +15,7 @@ interface CeleryFlags {
   logFormat: 'text' | 'json';
   metricsPort?: number;
   metricsHost: string;
+  registryAuth?: string;
 }
 
 /**
@@ -61,6 +62,10 @@ export function registerCeleryCommand(program: Command): void {
       integer,
     )
     .option('--metrics-host <address>', 'address of the metrics endpoint', '127.0.0.1')
+    .option(
+      '--registry-auth <file>',
+      'registry credentials, JSON { username, password, serveraddress } (default: ~/.docker/config.json)',
+    )
     .action(celeryAction);
 }
 
@@ -100,6 +105,7 @@ async function celeryAction(flags: CeleryFlags): Promise<void> {
     docker: engine,
     logger,
     stopGraceMs: flags.stopGraceMs,
+    registryAuth: (await registryAuthOf(flags.registryAuth)) ?? docker.dockerConfigCredentials(),
     ...(process.env.GIRDER_WORKER_DOCKER_RUN_OPTIONS
       ? { dockerRunOptionsJson: process.env.GIRDER_WORKER_DOCKER_RUN_OPTIONS }
       : {}),

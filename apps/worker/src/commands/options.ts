@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { cliSecrets } from '../cli-secrets.ts';
+import { BadInputError } from '../errors.ts';
 import { DEFAULT_QUEUE, type QueueConnection } from '../queue-common.ts';
 
 /** Commander's collector for a repeatable option. */
@@ -39,4 +40,30 @@ export function withQueueOptions(command: Command): Command {
 export function connectionOf(flags: QueueFlags): QueueConnection {
   cliSecrets.addUrlCredentials(flags.redis);
   return { redisUrl: flags.redis, queue: flags.queue, secrets: cliSecrets };
+}
+
+/**
+ * Reads `--registry-auth`: a JSON file of registry credentials, checked by `parseRegistryAuth`; the
+ * password joins the CLI's secrets. Without the flag: undefined (the host's Docker config is used).
+ * @param file - the flag's value
+ * @returns the credentials
+ */
+export async function registryAuthOf(
+  file: string | undefined,
+): Promise<import('@girder-worker/docker').RegistryAuth | undefined> {
+  if (file === undefined) return undefined;
+  const [{ readFile }, { parseRegistryAuth }] = await Promise.all([
+    import('node:fs/promises'),
+    import('@girder-worker/docker'),
+  ]);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    throw new BadInputError('--registry-auth', `expected a readable JSON file of credentials, got ${file}`);
+  }
+  const auth = parseRegistryAuth(json, '--registry-auth');
+  if ('password' in auth) cliSecrets.add(auth.password);
+  if ('identitytoken' in auth) cliSecrets.add(auth.identitytoken);
+  return auth;
 }

@@ -4,7 +4,7 @@ import { asRunCancelled, BadInputError, RunCancelledError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
 import { readSpec } from '../read-spec.ts';
 import type { StatusLine } from '../terminal-output.ts';
-import { collect, integer } from './options.ts';
+import { collect, integer, registryAuthOf } from './options.ts';
 
 interface RunFlags {
   image?: string;
@@ -12,7 +12,13 @@ interface RunFlags {
   input: string[];
   output: string[];
   env: string[];
-  pull: boolean;
+  pull?: boolean | string;
+  timeoutMs?: number;
+  memory?: string;
+  cpus?: string;
+  shmSize?: string;
+  pidsLimit?: number;
+  registryAuth?: string;
   json?: boolean;
   verbose?: boolean;
   stopGraceMs: number;
@@ -44,7 +50,24 @@ export function registerRunCommand(program: Command): void {
       [],
     )
     .option('--env <K=V>', 'environment variable (repeatable)', collect, [])
-    .option('--no-pull', 'do not pull the image (it must be present)')
+    .option(
+      '--pull <policy>',
+      "when to pull the image: always, if-not-present or never (default: the spec's, else always)",
+    )
+    .option('--no-pull', 'do not pull the image (it must be present): --pull never')
+    .option(
+      '--timeout-ms <ms>',
+      'stop the container after this long; the run fails as timed out (exit 124)',
+      integer,
+    )
+    .option('--memory <size>', 'memory limit, e.g. 512m or 4g')
+    .option('--cpus <n>', 'CPU limit, e.g. 1.5')
+    .option('--shm-size <size>', 'size of /dev/shm, e.g. 1g')
+    .option('--pids-limit <n>', 'most processes and threads at once', integer)
+    .option(
+      '--registry-auth <file>',
+      'registry credentials, JSON { username, password, serveraddress } (default: ~/.docker/config.json)',
+    )
     .option('--json', 'print one JSON result object on stdout (container output goes to stderr)')
     .option('--stop-grace-ms <ms>', 'on cancel, wait this long after SIGTERM before killing', integer, 10_000)
     .option('--verbose', 'log what the worker does')
@@ -65,6 +88,32 @@ async function specJson(
   throw new BadInputError('spec', 'give a spec file (or - for stdin), or --image with arguments after --');
 }
 
+/** A byte size flag (`512m`, `4g`) as bytes. */
+async function sizeFlag(value: string, flag: string): Promise<number> {
+  const { parseByteSize } = await import('@girder-worker/docker');
+  const bytes = parseByteSize(value);
+  if (bytes === undefined || bytes <= 0)
+    throw new BadInputError(flag, `expected a size such as 512m or 4g, got ${value}`);
+  return bytes;
+}
+
+/** The run flags that hold for any spec (a file, stdin or the shorthand): they override its fields. */
+async function withRunFlags(json: unknown, flags: RunFlags): Promise<unknown> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return json;
+  const spec: Record<string, unknown> = { ...(json as Record<string, unknown>) };
+  if (flags.pull !== undefined) spec.pullImage = flags.pull;
+  if (flags.timeoutMs !== undefined) spec.timeoutMs = flags.timeoutMs;
+  const resources: Record<string, unknown> = {
+    ...(typeof spec.resources === 'object' && spec.resources !== null ? spec.resources : {}),
+  };
+  if (flags.memory !== undefined) resources.memoryBytes = await sizeFlag(flags.memory, '--memory');
+  if (flags.shmSize !== undefined) resources.shmSizeBytes = await sizeFlag(flags.shmSize, '--shm-size');
+  if (flags.cpus !== undefined) resources.cpus = Number(flags.cpus);
+  if (flags.pidsLimit !== undefined) resources.pidsLimit = flags.pidsLimit;
+  if (Object.keys(resources).length > 0) spec.resources = resources;
+  return spec;
+}
+
 /** A live status line on a terminal (log-update is loaded only then). */
 async function statusLine(json: boolean): Promise<StatusLine | undefined> {
   if (json || !process.stdout.isTTY) return undefined;
@@ -73,7 +122,10 @@ async function statusLine(json: boolean): Promise<StatusLine | undefined> {
 }
 
 async function runAction(specPath: string | undefined, args: string[], flags: RunFlags): Promise<void> {
-  const { json, baseDir } = await specJson(specPath, args, flags);
+  const read = await specJson(specPath, args, flags);
+  const json = await withRunFlags(read.json, flags);
+  const { baseDir } = read;
+  const registryAuth = await registryAuthOf(flags.registryAuth);
   if (!(flags.stopGraceMs >= 0)) throw new BadInputError('--stop-grace-ms', 'expected an integer >= 0');
   const [{ loadRunSpec }, { executeRun }, { terminalOutput }, { stderrLogger }] = await Promise.all([
     import('../spec.ts'),
@@ -104,6 +156,7 @@ async function runAction(specPath: string | undefined, args: string[], flags: Ru
       onEvent: output.onEvent,
       logger: stderrLogger(Boolean(flags.verbose)),
       stopGraceMs: flags.stopGraceMs,
+      ...(registryAuth ? { registryAuth } : {}),
       ...(process.env.GIRDER_TOKEN ? { girderToken: process.env.GIRDER_TOKEN } : {}),
     });
     output.done();

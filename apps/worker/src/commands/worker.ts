@@ -1,13 +1,14 @@
 import { type Command, Option } from 'commander';
 import { cliSecrets } from '../cli-secrets.ts';
 import { BadInputError } from '../errors.ts';
-import { integer, type QueueFlags, withQueueOptions } from './options.ts';
+import { integer, type QueueFlags, registryAuthOf, withQueueOptions } from './options.ts';
 
 interface WorkerFlags extends QueueFlags {
   logFormat: 'text' | 'json';
   metricsPort?: number;
   metricsHost: string;
   policy?: string;
+  registryAuth?: string;
   concurrency: number;
   onSigterm: 'finish' | 'cancel';
   lockDurationMs: number;
@@ -79,6 +80,7 @@ async function workerAction(flags: WorkerFlags): Promise<void> {
     ? jsonLinesLogger((line) => process.stderr.write(cliSecrets.redact(line)), { verbose })
     : stderrLogger(verbose);
   const policy = flags.policy === undefined ? undefined : await readPolicy(flags.policy);
+  const registryAuth = await registryAuthOf(flags.registryAuth);
   const metrics =
     flags.metricsPort === undefined
       ? undefined
@@ -93,6 +95,7 @@ async function workerAction(flags: WorkerFlags): Promise<void> {
     reapIntervalMs: flags.reapIntervalMs,
     stopGraceMs: flags.stopGraceMs,
     ...(policy ? { policy } : {}),
+    ...(registryAuth ? { registryAuth } : {}),
     ...(metrics ? { onEvent: metrics.onEvent } : {}),
     onLine: json
       ? (runId, line, source) =>

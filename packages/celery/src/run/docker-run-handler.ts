@@ -36,6 +36,11 @@ export interface DockerRunHandlerOptions {
   dockerRunOptionsJson?: string;
   /** Grace period between stop and kill on cancel, in milliseconds. @default 10000 */
   stopGraceMs?: number;
+  /**
+   * Registry credentials for pulls (e.g. `dockerConfigCredentials()`: the worker host's Docker
+   * config). Never part of a message. @default anonymous pulls
+   */
+  registryAuth?: DockerRunOptions['registryAuth'];
   /** How often the Girder job is read to notice CANCELING. @default 2000 */
   cancelPollIntervalMs?: number;
   /** Job log and progress are sent at most this often. @default 500 */
@@ -223,6 +228,7 @@ export function createDockerRunHandler(options: DockerRunHandlerOptions = {}): T
       ...(options.workerId ? { workerId: options.workerId } : {}),
       ...(options.temporaryVolumeRoot ? { temporaryVolumeRoot: options.temporaryVolumeRoot } : {}),
       ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
+      ...(options.registryAuth ? { registryAuth: options.registryAuth } : {}),
     } satisfies Partial<DockerRunOptions>;
   }
 
