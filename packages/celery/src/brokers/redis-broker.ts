@@ -60,6 +60,8 @@ export class RedisBroker implements CeleryBroker {
   #consume: ConsumeOptions | undefined;
   #inFlight = new Set<string>();
   #inFlightCount = 0;
+  /** The take under way, if any (stopConsuming waits for it). */
+  #popping: Promise<boolean> | undefined;
   #pumping = false;
   #turn = 0;
   #pumpAgain = false;
@@ -137,9 +139,23 @@ export class RedisBroker implements CeleryBroker {
           // Queues take turns at each priority, as kombu's round-robin cycle does.
           const queues = this.#consume.queues;
           const turn = this.#turn++ % queues.length;
-          const popped = await popAndRecord(this.#client, [...queues.slice(turn), ...queues.slice(0, turn)]);
-          if (!popped) break;
-          this.#deliver(popped.queue, popped.text, popped.tag);
+          const step = (async (): Promise<boolean> => {
+            const popped = await popAndRecord(this.#client, [
+              ...queues.slice(turn),
+              ...queues.slice(0, turn),
+            ]);
+            if (!popped) return false;
+            if (!this.#consume) {
+              // Taken while consuming stopped: put it straight back (else it would wait in
+              // `unacked` for the visibility timeout).
+              if (popped.tag) await restoreByTag(this.#client, popped.tag, true);
+              return false;
+            }
+            this.#deliver(popped.queue, popped.text, popped.tag);
+            return true;
+          })();
+          this.#popping = step;
+          if (!(await step)) break;
         }
       } while (this.#pumpAgain);
     } catch (error) {
@@ -193,6 +209,8 @@ export class RedisBroker implements CeleryBroker {
   async stopConsuming(): Promise<void> {
     this.#consume = undefined;
     clearTimeout(this.#pollTimer);
+    // A message being taken right now is delivered or put back before this returns.
+    await this.#popping?.catch(() => {});
     // The maintenance goes on until close: the messages still running keep being refreshed.
   }
 

@@ -57,7 +57,6 @@ function seconds(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
-/** The shorter of Celery's hard and soft time limits (`timelimit: [hard, soft]`), in seconds. */
 /** Celery's `timelimit` header `[hard, soft]`: the first one reached, and which it is. */
 function timeLimit(header: unknown): { seconds: number; kind: 'hard' | 'soft' } | undefined {
   if (!Array.isArray(header)) return undefined;
