@@ -85,7 +85,7 @@ try {
   const times = { bullmq: [] as number[], redis: [] as number[], amqp: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     times.bullmq.push(await bullmqRound(round));
-    times.redis.push(await celeryRound(redis.url.replace(/\/0$/, "/1"), round));
+    times.redis.push(await celeryRound(redis.url.replace(/\/0$/, '/1'), round));
     times.amqp.push(await celeryRound(rabbit.url, round));
   }
   const perTask = (ms: number): number => ms / TASKS;
