@@ -9,7 +9,7 @@ import {
   type RunPolicy,
 } from '@girder-worker/docker';
 import { JobManager } from '@girder-worker/girder';
-import { GirderClient } from '@girder-worker/girder-client';
+import { GirderClient, type GirderRequestEvent } from '@girder-worker/girder-client';
 import { type Logger, type Reporter, Services, silentLogger } from '@girder-worker/transforms';
 import type Docker from 'dockerode';
 import type { RunSpec } from './spec.ts';
@@ -28,6 +28,8 @@ export interface ExecuteOptions {
   girderToken?: string;
   /** Called on pull progress, created, started, exited, stream bytes, cancelled. */
   onEvent?: (event: DockerRunEvent) => void;
+  /** Told of each answer and retry of the run's Girder requests (for metrics; no URL, no token). */
+  onGirderRequest?: (event: GirderRequestEvent) => void;
   /** Run id (container labels). @default a random UUID */
   runId?: string;
   /** Worker id (container labels; orphans are found by it). @default GW_WORKER_ID, else `<hostname>-<pid>` */
@@ -68,6 +70,7 @@ export async function executeRun(spec: RunSpec, options: ExecuteOptions = {}): P
   let client: GirderClient | undefined;
   if (spec.girder) {
     client = new GirderClient({
+      ...(options.onGirderRequest ? { onRequest: options.onGirderRequest } : {}),
       apiUrl: spec.girder.apiUrl,
       ...(options.girderToken ? { token: options.girderToken } : {}),
       logger,

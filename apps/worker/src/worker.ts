@@ -110,7 +110,9 @@ export type WorkerEvent =
   /** A run of a dead worker was put back to be taken again. */
   | { type: 'stalled'; runId: string }
   /** Containers of dead workers were removed. */
-  | { type: 'reaped'; count: number };
+  | { type: 'reaped'; count: number }
+  /** A run's Girder request was answered (`kind: 'answer'`) or is retried (`kind: 'retry'`). */
+  | { type: 'girder'; runId: string; method: string; status: number | 'network'; kind: 'answer' | 'retry' };
 
 /** The image a run's data names (for labels), without validating the spec. */
 function imageOf(data: RunJobData | undefined): string {
@@ -338,6 +340,9 @@ async function executeJob(
       else if (event.type === 'exited') queueLog.note(`container exited with code ${event.exitCode}`);
       context.onEvent?.({ type: 'run', runId, event });
     },
+    ...(context.onEvent
+      ? { onGirderRequest: (event) => context.onEvent?.({ type: 'girder', runId, ...event }) }
+      : {}),
     ...(signal ? { signal } : {}),
     logger: context.logger,
     docker: context.docker,

@@ -202,6 +202,11 @@ describe('girder-worker dashboard and metrics', () => {
       expect(sample(text, 'girder_worker_queue_wait_seconds_count')).toBe(10);
       expect(sample(text, 'girder_worker_containers_running')).toBe(0);
       expect(sample(text, 'girder_worker_stalled_runs_total')).toBe(0);
+      // The run with a Girder job reported to it: RUNNING, log, SUCCESS (PUT /job/<id>), all 200.
+      expect(
+        sample(text, 'girder_worker_girder_requests_total', '{method="PUT",status="200"}'),
+      ).toBeGreaterThan(0);
+      expect(sample(text, 'girder_worker_girder_retries_total', '{status="503"}')).toBe(0);
       expect(
         sample(text, 'girder_worker_stream_bytes_total', '{kind="HostFileSource → NamedInputPipe"}'),
       ).toBe(123_457);

@@ -30,7 +30,7 @@ export type {
   User,
 } from './models.ts';
 export { safeFileName } from './names.ts';
-export type { GirderClientOptions, NormalizedRetry, RetryPolicy } from './options.ts';
+export type { GirderClientOptions, GirderRequestEvent, NormalizedRetry, RetryPolicy } from './options.ts';
 export { redactUrl } from './redact.ts';
 export type { Files } from './resources/files.ts';
 export type { CreateFolderOptions, FolderParentType, FolderQuery, Folders } from './resources/folders.ts';

@@ -46,6 +46,14 @@ export interface GirderClientOptions {
    */
   logger?: Logger;
   /**
+   * Told of every answer to a request of the API (`kind: 'answer'`, its status) and of every retry
+   * (`kind: 'retry'`, the status that caused it, or `network` when no answer came), e.g. for
+   * metrics. Never given a URL, a header or a body. Downloads read on their own connection are not
+   * reported.
+   * @default none
+   */
+  onRequest?: (event: GirderRequestEvent) => void;
+  /**
    * Upload chunk size in bytes (never below `minimumChunkBytes`, except the last chunk).
    * @default 67108864 (64 MiB, as girder_client)
    */
@@ -55,6 +63,16 @@ export interface GirderClientOptions {
    * @default 5242880 (5 MiB)
    */
   minimumChunkBytes?: number;
+}
+
+/** One answer (or failed attempt) of a request to Girder's API, for {@link GirderClientOptions.onRequest}. */
+export interface GirderRequestEvent {
+  /** HTTP method, upper case. */
+  method: string;
+  /** The HTTP status, or `network` when no answer came. */
+  status: number | 'network';
+  /** `answer`: a response came; `retry`: the attempt failed and is tried again. */
+  kind: 'answer' | 'retry';
 }
 
 /** The retry policy after defaults were applied. */
@@ -71,6 +89,8 @@ export interface ClientSettings {
   apiUrl: string;
   /** Where the client logs. */
   logger: Logger;
+  /** Told of every answer and retry. */
+  onRequest: ((event: GirderRequestEvent) => void) | undefined;
   /** Retry policy. */
   retry: NormalizedRetry;
   /** Milliseconds allowed to get an answer, or false. */
@@ -125,6 +145,8 @@ export function normalizeOptions(options: GirderClientOptions): ClientSettings {
   const timeout = options.timeout ?? 60_000;
   if (timeout !== false && !(Number.isFinite(timeout) && timeout > 0))
     throw new TypeError(`timeout: expected a number of milliseconds > 0 or false, got ${String(timeout)}`);
+  if (options.onRequest !== undefined && typeof options.onRequest !== 'function')
+    throw new TypeError(`onRequest: expected a function, got ${typeof options.onRequest}`);
   if (options.fetch !== undefined && typeof options.fetch !== 'function')
     throw new TypeError(`fetch: expected a fetch function, got ${typeof options.fetch}`);
   for (const field of ['token', 'apiKey'] as const) {
@@ -134,6 +156,7 @@ export function normalizeOptions(options: GirderClientOptions): ClientSettings {
   return {
     apiUrl: options.apiUrl.replace(/\/+$/, ''),
     logger: options.logger ?? silentLogger,
+    onRequest: options.onRequest,
     retry: normalizeRetry(options.retry),
     timeoutMs: timeout,
     fetch: options.fetch,

@@ -101,8 +101,23 @@ async function celeryAction(flags: CeleryFlags): Promise<void> {
     flags.metricsPort === undefined
       ? undefined
       : await (await import('../metrics/worker-metrics.ts')).createWorkerMetrics();
+  const onGirderRequest = metrics
+    ? (event: import('@girder-worker/girder-client').GirderRequestEvent) =>
+        metrics.onEvent({ type: 'girder', runId: '', ...event })
+    : undefined;
+  const { GirderClient } = await import('@girder-worker/girder-client');
   const handler = celery.createDockerRunHandler({
     docker: engine,
+    ...(onGirderRequest
+      ? {
+          createGirderClient: (spec) =>
+            new GirderClient({
+              apiUrl: spec.apiUrl,
+              ...(spec.token ? { token: spec.token } : {}),
+              onRequest: onGirderRequest,
+            }),
+        }
+      : {}),
     logger,
     stopGraceMs: flags.stopGraceMs,
     registryAuth: (await registryAuthOf(flags.registryAuth)) ?? docker.dockerConfigCredentials(),

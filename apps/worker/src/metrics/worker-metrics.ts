@@ -25,7 +25,8 @@ export function streamKind(name: string): string {
 /**
  * Creates the Prometheus metrics of a worker: runs started and finished by image and outcome, run
  * duration and time waiting in the queue (histograms), bytes moved per stream kind, containers
- * running, stalled runs recovered and orphans reaped. Process metrics (CPU, memory, event loop)
+ * running, stalled runs recovered, orphans reaped, and the runs' Girder requests and retries by
+ * status. Process metrics (CPU, memory, event loop)
  * come with them.
  *
  * @returns the metrics; give `onEvent` to the worker
@@ -87,6 +88,18 @@ export async function createWorkerMetrics(): Promise<WorkerMetrics> {
     help: 'Containers of dead workers removed by this worker.',
     registers,
   });
+  const girderRequests: Counter<'method' | 'status'> = new prom.Counter({
+    name: 'girder_worker_girder_requests_total',
+    help: "Answers to the runs' Girder API requests, by method and status (downloads on their own connection aside).",
+    labelNames: ['method', 'status'],
+    registers,
+  });
+  const girderRetries: Counter<'status'> = new prom.Counter({
+    name: 'girder_worker_girder_retries_total',
+    help: "Retries of the runs' Girder API requests, by the status that caused them (network: no answer).",
+    labelNames: ['status'],
+    registers,
+  });
   const live = new Set<string>();
   const onEvent = (event: WorkerEvent): void => {
     switch (event.type) {
@@ -103,6 +116,10 @@ export async function createWorkerMetrics(): Promise<WorkerMetrics> {
         return;
       case 'reaped':
         reaped.inc(event.count);
+        return;
+      case 'girder':
+        if (event.kind === 'retry') girderRetries.inc({ status: String(event.status) });
+        else girderRequests.inc({ method: event.method, status: String(event.status) });
         return;
       case 'run': {
         const e = event.event;

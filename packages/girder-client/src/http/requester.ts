@@ -123,8 +123,15 @@ function createKy({ settings, credentials, redactor }: RequesterParts): KyInstan
           if (credentials.token) request.headers.set('Girder-Token', credentials.token);
         },
       ],
+      afterResponse: [
+        ({ request, response }) => {
+          settings.onRequest?.({ method: request.method, status: response.status, kind: 'answer' });
+        },
+      ],
       beforeRetry: [
         ({ request, error, retryCount }) => {
+          const status = (error as { response?: { status?: number } }).response?.status;
+          settings.onRequest?.({ method: request.method, status: status ?? 'network', kind: 'retry' });
           settings.logger.warn('retrying a Girder request', {
             method: request.method,
             path: new URL(request.url).pathname,
