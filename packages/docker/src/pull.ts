@@ -91,6 +91,8 @@ async function followPull(
     if (event.error)
       throw new ImageNotFoundError(image, `could not be pulled from ${registryOf(image)}: ${event.error}`);
     const total = event.progressDetail?.total;
+    if (event.id && (event.status === 'Pulling fs layer' || event.status === 'Already exists'))
+      layers.add(event.id);
     if (event.id && total !== undefined && total > 0 && event.status === 'Downloading')
       totals.set(event.id, total);
     const out: DockerRunEvent = {
