@@ -54,14 +54,14 @@ export function terminalOutput(options: { json: boolean; status?: StatusLine | u
   const render = (): void => {
     if (!status || finished) return;
     const parts: string[] = [];
-    if (layers.size > 0 && state === 'pulling') {
+    if (layers.size > 0 && (state === 'pulling' || state === 'extracting')) {
       let current = 0;
       let total = 0;
       for (const layer of layers.values()) {
         current += layer.current;
         total += layer.total;
       }
-      parts.push(`pulling ${formatBytes(current)}${total > 0 ? ` of ${formatBytes(total)}` : ''}`);
+      parts.push(`${state} ${formatBytes(current)}${total > 0 ? ` of ${formatBytes(total)}` : ''}`);
     } else if (state) {
       parts.push(state === 'running' ? `running ${((Date.now() - started) / 1000).toFixed(0)} s` : state);
     }
@@ -99,7 +99,9 @@ export function terminalOutput(options: { json: boolean; status?: StatusLine | u
     onEvent: (event) => {
       switch (event.type) {
         case 'pull':
-          state = 'pulling';
+          // Layers are downloaded, then extracted: show which, with that step's bytes.
+          if (event.status === 'Extracting' && state !== 'extracting') layers.clear();
+          state = event.status === 'Extracting' || state === 'extracting' ? 'extracting' : 'pulling';
           if (event.layer && event.total !== undefined)
             layers.set(event.layer, { current: event.current ?? 0, total: event.total });
           break;

@@ -251,8 +251,12 @@ export async function ensureImage(
   options.reporter?.log(`Pulling image ${image}`, 'worker');
   options.logger?.info('pulling image', { image });
   const summary = await pullImage(docker, image, options);
-  const layers = `${summary.layers} layer${summary.layers === 1 ? '' : 's'}`;
-  const line = `Pulled image ${image} (${layers}, ${formatMiB(summary.bytes)} downloaded) in ${(summary.durationMs / 1000).toFixed(1)} s`;
+  // The engine names no layer when every one is already present (only the manifest was new).
+  const what =
+    summary.layers === 0
+      ? 'all layers already present'
+      : `${summary.layers} layer${summary.layers === 1 ? '' : 's'}, ${formatMiB(summary.bytes)} downloaded`;
+  const line = `Pulled image ${image} (${what}) in ${(summary.durationMs / 1000).toFixed(1)} s`;
   options.reporter?.log(line, 'worker');
   options.logger?.info('pulled image', { image, ...summary });
   const pulled = await inspect(docker, image);
