@@ -1,21 +1,20 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { cliSecrets } from '../cli-secrets.ts';
 import { collect, integer, registryAuthOf } from './options.ts';
+import {
+  type ServiceFlags,
+  serviceLogger,
+  serviceMetrics,
+  untilStopped,
+  withServiceOptions,
+} from './service.ts';
 
-interface CeleryFlags {
+interface CeleryFlags extends ServiceFlags {
   broker: string;
   backend: string;
   queue: string[];
   concurrency: number;
   nodeName?: string;
-  onSigterm: 'finish' | 'cancel';
-  reapIntervalMs: number;
-  stopGraceMs: number;
-  verbose?: boolean;
-  logFormat: 'text' | 'json';
-  metricsPort?: number;
-  metricsHost: string;
-  registryAuth?: string;
 }
 
 /**
@@ -24,7 +23,7 @@ interface CeleryFlags {
  * @param program - the program to add it to
  */
 export function registerCeleryCommand(program: Command): void {
-  program
+  const command = program
     .command('celery')
     .description("take girder_worker docker_run tasks from Girder's Celery queue (Redis or RabbitMQ)")
     .requiredOption(
@@ -34,56 +33,22 @@ export function registerCeleryCommand(program: Command): void {
     .option('--backend <url>', 'result backend: rpc://, redis://… or disabled', 'rpc://')
     .option('--queue <name>', 'queue to consume (repeat for several)', collect, [])
     .option('--concurrency <n>', 'tasks at once (and AMQP prefetch)', integer, 1)
-    .option('--node-name <name>', "this worker's name in celery inspect (default girder-worker-<pid>@<host>)")
-    .addOption(
-      new Option(
-        '--on-sigterm <what>',
-        'on SIGTERM, finish or cancel running tasks (cancelled ones are requeued)',
-      )
-        .choices(['finish', 'cancel'])
-        .default('finish'),
-    )
-    .option('--reap-interval-ms <ms>', 'how often containers of dead workers are removed', integer, 60_000)
     .option(
-      '--stop-grace-ms <ms>',
-      'on cancel, wait this long after SIGTERM before killing a container',
-      integer,
-      10_000,
-    )
-    .option('--verbose', 'log what the worker does')
-    .addOption(
-      new Option('--log-format <format>', 'text, or json: one JSON object per line')
-        .choices(['text', 'json'])
-        .default('text'),
-    )
-    .option(
-      '--metrics-port <port>',
-      'serve Prometheus metrics at http://<metrics-host>:<port>/metrics',
-      integer,
-    )
-    .option('--metrics-host <address>', 'address of the metrics endpoint', '127.0.0.1')
-    .option(
-      '--registry-auth <file>',
-      'registry credentials, JSON { username, password, serveraddress } (default: ~/.docker/config.json)',
-    )
-    .action(celeryAction);
+      '--node-name <name>',
+      "this worker's name in celery inspect (default girder-worker-<pid>@<host>)",
+    );
+  withServiceOptions(command, 'tasks').action(celeryAction);
 }
 
 async function celeryAction(flags: CeleryFlags): Promise<void> {
   cliSecrets.addUrlCredentials(flags.broker);
   cliSecrets.addUrlCredentials(flags.backend);
-  const [celery, docker, { stderrLogger }, { jsonLinesLogger }, { meteredHandler }] = await Promise.all([
+  const [celery, docker, { meteredHandler }] = await Promise.all([
     import('@girder-worker/celery'),
     import('@girder-worker/docker'),
-    import('../stderr-logger.ts'),
-    import('../json-logger.ts'),
     import('../celery-metrics.ts'),
   ]);
-  const verbose = Boolean(flags.verbose);
-  const logger =
-    flags.logFormat === 'json'
-      ? jsonLinesLogger((line) => process.stderr.write(cliSecrets.redact(line)), { verbose })
-      : stderrLogger(verbose);
+  const logger = await serviceLogger(flags);
   const engine = docker.dockerFromEnv();
   const reap = async (): Promise<void> => {
     try {
@@ -97,10 +62,7 @@ async function celeryAction(flags: CeleryFlags): Promise<void> {
   const reapTimer =
     flags.reapIntervalMs > 0 ? setInterval(() => void reap(), flags.reapIntervalMs) : undefined;
   reapTimer?.unref();
-  const metrics =
-    flags.metricsPort === undefined
-      ? undefined
-      : await (await import('../metrics/worker-metrics.ts')).createWorkerMetrics();
+  const { metrics, serve } = await serviceMetrics(flags);
   const onGirderRequest = metrics
     ? (event: import('@girder-worker/girder-client').GirderRequestEvent) =>
         metrics.onEvent({ type: 'girder', runId: '', ...event })
@@ -140,38 +102,18 @@ async function celeryAction(flags: CeleryFlags): Promise<void> {
       process.kill(process.pid, 'SIGTERM');
     },
   });
-  const scrape =
-    metrics && flags.metricsPort !== undefined
-      ? await (await import('../metrics/serve-metrics.ts')).serveMetrics(metrics.registry, {
-          port: flags.metricsPort,
-          host: flags.metricsHost,
-        })
-      : undefined;
+  const scrape = await serve();
   const queues = (flags.queue.length > 0 ? flags.queue : ['celery']).join(', ');
   process.stderr.write(
     `girder-worker: celery worker ${worker.nodeName} takes docker_run tasks from ${queues} on ${cliSecrets.redact(flags.broker)} (concurrency ${flags.concurrency})\n`,
   );
-  if (scrape) process.stderr.write(`girder-worker: metrics at ${scrape.url}\n`);
-  await new Promise<void>((done, fail) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        process.stderr.write(`girder-worker: ${signal} again: cancelling running tasks\n`);
-        void worker.close({ cancel: true });
-        return;
-      }
-      stopping = true;
-      const cancel = signal === 'SIGINT' || flags.onSigterm === 'cancel';
-      process.stderr.write(
-        `girder-worker: ${signal}: no new tasks; ${cancel ? 'cancelling' : 'finishing'} running tasks\n`,
-      );
+  await untilStopped(
+    flags,
+    'tasks',
+    (cancel) => {
       clearInterval(reapTimer);
-      worker
-        .close({ cancel })
-        .finally(() => scrape?.close())
-        .then(done, fail);
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+      return worker.close({ cancel }).finally(() => scrape?.close());
+    },
+    () => void worker.close({ cancel: true }),
+  );
 }

@@ -1,20 +1,19 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { cliSecrets } from '../cli-secrets.ts';
 import { BadInputError } from '../errors.ts';
 import { integer, type QueueFlags, registryAuthOf, withQueueOptions } from './options.ts';
+import {
+  type ServiceFlags,
+  serviceLogger,
+  serviceMetrics,
+  untilStopped,
+  withServiceOptions,
+} from './service.ts';
 
-interface WorkerFlags extends QueueFlags {
-  logFormat: 'text' | 'json';
-  metricsPort?: number;
-  metricsHost: string;
+interface WorkerFlags extends QueueFlags, ServiceFlags {
   policy?: string;
-  registryAuth?: string;
   concurrency: number;
-  onSigterm: 'finish' | 'cancel';
   lockDurationMs: number;
-  reapIntervalMs: number;
-  stopGraceMs: number;
-  verbose?: boolean;
 }
 
 /**
@@ -22,45 +21,21 @@ interface WorkerFlags extends QueueFlags {
  * @param program - the program to add it to
  */
 export function registerWorkerCommand(program: Command): void {
-  withQueueOptions(
-    program
-      .command('worker')
-      .description('take runs from a BullMQ queue on Redis (run as many as you like, on any machines)'),
+  withServiceOptions(
+    withQueueOptions(
+      program
+        .command('worker')
+        .description('take runs from a BullMQ queue on Redis (run as many as you like, on any machines)'),
+    ),
+    'runs',
   )
     .option('--concurrency <n>', 'runs at once', integer, 1)
-    .addOption(
-      new Option('--on-sigterm <what>', 'on SIGTERM, finish or cancel running runs')
-        .choices(['finish', 'cancel'])
-        .default('finish'),
-    )
     .option(
       '--lock-duration-ms <ms>',
       'lock of a running run (a dead worker is noticed after it)',
       integer,
       30_000,
     )
-    .option('--reap-interval-ms <ms>', 'how often containers of dead workers are removed', integer, 60_000)
-    .option(
-      '--stop-grace-ms <ms>',
-      'on cancel, wait this long after SIGTERM before killing a container',
-      integer,
-      10_000,
-    )
-    .option('--verbose', 'log what the worker does')
-    .addOption(
-      new Option(
-        '--log-format <format>',
-        'text, or json: one JSON object per line (logs and container output)',
-      )
-        .choices(['text', 'json'])
-        .default('text'),
-    )
-    .option(
-      '--metrics-port <port>',
-      'serve Prometheus metrics at http://<metrics-host>:<port>/metrics',
-      integer,
-    )
-    .option('--metrics-host <address>', 'address of the metrics endpoint', '127.0.0.1')
     .option(
       '--policy <file>',
       'JSON run policy for queued specs (images, host paths, Engine options, limits)',
@@ -69,22 +44,12 @@ export function registerWorkerCommand(program: Command): void {
 }
 
 async function workerAction(flags: WorkerFlags): Promise<void> {
-  const [{ createWorker }, { stderrLogger }, { jsonLinesLogger }] = await Promise.all([
-    import('../worker.ts'),
-    import('../stderr-logger.ts'),
-    import('../json-logger.ts'),
-  ]);
+  const { createWorker } = await import('../worker.ts');
   const json = flags.logFormat === 'json';
-  const verbose = Boolean(flags.verbose);
-  const logger = json
-    ? jsonLinesLogger((line) => process.stderr.write(cliSecrets.redact(line)), { verbose })
-    : stderrLogger(verbose);
+  const logger = await serviceLogger(flags);
   const policy = flags.policy === undefined ? undefined : await readPolicy(flags.policy);
   const registryAuth = await registryAuthOf(flags.registryAuth);
-  const metrics =
-    flags.metricsPort === undefined
-      ? undefined
-      : await (await import('../metrics/worker-metrics.ts')).createWorkerMetrics();
+  const { metrics, serve } = await serviceMetrics(flags);
   const worker = await createWorker({
     redisUrl: flags.redis,
     queue: flags.queue,
@@ -105,39 +70,16 @@ async function workerAction(flags: WorkerFlags): Promise<void> {
       : (runId, line, source) =>
           process.stdout.write(`[${runId}${source === 'stderr' ? ' stderr' : ''}] ${line}\n`),
   });
-  const scrape =
-    metrics && flags.metricsPort !== undefined
-      ? await (await import('../metrics/serve-metrics.ts')).serveMetrics(metrics.registry, {
-          port: flags.metricsPort,
-          host: flags.metricsHost,
-        })
-      : undefined;
-  if (scrape) process.stderr.write(`girder-worker: metrics at ${scrape.url}\n`);
+  const scrape = await serve();
   process.stderr.write(
     `girder-worker: worker ${worker.id} takes runs from queue ${flags.queue} (concurrency ${flags.concurrency})\n`,
   );
-  await new Promise<void>((done, fail) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        // A second signal: do not wait for running runs.
-        process.stderr.write(`girder-worker: ${signal} again: cancelling running runs\n`);
-        worker.bullmq.cancelAllJobs(`worker got ${signal} twice`);
-        return;
-      }
-      stopping = true;
-      const cancel = signal === 'SIGINT' || flags.onSigterm === 'cancel';
-      process.stderr.write(
-        `girder-worker: ${signal}: no new runs; ${cancel ? 'cancelling' : 'finishing'} running runs\n`,
-      );
-      worker
-        .close({ cancel })
-        .finally(() => scrape?.close())
-        .then(done, fail);
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+  await untilStopped(
+    flags,
+    'runs',
+    (cancel) => worker.close({ cancel }).finally(() => scrape?.close()),
+    (signal) => worker.bullmq.cancelAllJobs(`worker got ${signal} twice`),
+  );
 }
 
 /** Reads a `--policy` file: JSON checked by `parseRunPolicy` (errors name the field). */
