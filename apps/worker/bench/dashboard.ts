@@ -2,27 +2,15 @@
 // of 10 finished runs, in the same run: time until the first run card shows in headless Chromium,
 // and the board's API answer for the page. Needs Chromium (/usr/bin/chromium or GW_CHROMIUM).
 // Rerun: pnpm --filter girder-worker bench
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { startRedisServer } from '@girder-worker/test-helpers';
 import { Queue, Worker } from 'bullmq';
 import { chromium } from 'playwright-core';
 import { startDashboard } from '../src/index.ts';
 
 const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
-const port = await new Promise<number>((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const p = (s.address() as { port: number }).port;
-    s.close(() => resolve(p));
-  });
-});
-const redis = spawn(
-  'redis-server',
-  ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-  { stdio: 'ignore' },
-);
-const url = `redis://127.0.0.1:${port}`;
-await new Promise((r) => setTimeout(r, 500));
+// A private redis-server on a free loopback port, answering before the bench starts.
+const redis = await startRedisServer();
+const url = redis.url;
 const connection = { url, maxRetriesPerRequest: null };
 
 /** Fills `name` with `count` finished runs (a run spec as data, a dockerRun-like result). */
@@ -103,5 +91,5 @@ try {
   await small.close();
 } finally {
   await browser.close();
-  redis.kill('SIGTERM');
+  await redis.stop();
 }

@@ -2,25 +2,14 @@
 // at concurrency 2. Needs the app built (pnpm turbo run build --filter=girder-worker...).
 // Rerun: pnpm --filter girder-worker bench
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { startRedisServer } from '@girder-worker/test-helpers';
 import { executeRun, loadRunSpec, submitRun, waitForRun } from '../src/index.ts';
 
 const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 const spec = { image: IMAGE, pullImage: false, containerArgs: ['true'] };
-const port = await new Promise<number>((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const p = (s.address() as { port: number }).port;
-    s.close(() => resolve(p));
-  });
-});
-const redis = spawn(
-  'redis-server',
-  ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-  { stdio: 'ignore' },
-);
-const url = `redis://127.0.0.1:${port}`;
-await new Promise((r) => setTimeout(r, 500));
+// A private redis-server on a free loopback port, answering before the bench starts.
+const redis = await startRedisServer();
+const url = redis.url;
 const cli = new URL('../dist/cli.js', import.meta.url).pathname;
 const worker = spawn(
   process.execPath,
@@ -72,5 +61,5 @@ try {
 } finally {
   worker.kill('SIGTERM');
   await new Promise((r) => worker.once('close', r));
-  redis.kill('SIGTERM');
+  await redis.stop();
 }
