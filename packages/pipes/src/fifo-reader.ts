@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { FifoPeerMissingError, PipeError } from './errors.ts';
@@ -11,11 +11,14 @@ import {
   wrapFifoDescriptor,
 } from './fifo-fd.ts';
 import { LentChunks } from './lent-chunks.ts';
-import { SlabLender, type SocketOnRead } from './slab-lender.ts';
+import { PumpLender } from './pump-lender.ts';
 
 /** Slabs a lent FIFO reader reads into: 2 × 1 MiB (a pipe hands over at most 64 KiB a read). */
 const LENT_SLAB_BYTES = 1 << 20;
 const LENT_SLABS = 2;
+
+/** The path of one of our own descriptors: opens the same FIFO, whatever is at its path now. */
+const ownFd = (fd: number): string => `/proc/self/fd/${fd}`;
 
 /** Options of {@link openFifoReader}. */
 export interface FifoReaderOptions {
@@ -77,8 +80,12 @@ export class FifoReadStream extends Readable {
   #ended = false;
   #untilSettled = false;
   #onAbort: (() => void) | undefined;
-  /** Set by {@link FifoReadStream.lend}: reads go into reused slabs instead of fresh buffers. */
-  #lender: SlabLender | undefined;
+  /** Set by {@link FifoReadStream.lend}: a pump thread reads into reused shared slabs. */
+  #lender: PumpLender | undefined;
+  /** Lent mode, once the pump reads: our read end kept open (the pump reopens it by its number). */
+  #keeper: number | undefined;
+  /** Lent mode: a write end held until the pump has opened its descriptor (so that open never waits). */
+  #placeholder: number | undefined;
   #constructing = false;
 
   /**
@@ -98,15 +105,17 @@ export class FifoReadStream extends Readable {
 
   /** Bytes read from the FIFO so far. */
   get bytesRead(): number {
-    return this.#bytesRead;
+    return this.#lender ? this.#lender.bytesLent : this.#bytesRead;
   }
 
   /**
-   * Reads the FIFO as {@link LentChunks} instead of as a Readable: the pipe is read into a few
-   * reused slabs (2 × 1 MiB) and each chunk is lent until the next is asked for, so moving any
-   * amount allocates nothing per chunk. A consumer slower than the writer gets larger chunks.
-   * Call it at once after {@link openFifoReader}, before reading the stream; ending or leaving
-   * the iteration destroys the stream.
+   * Reads the FIFO as {@link LentChunks} instead of as a Readable: once a writer has come, a
+   * thread of its own (`worker_threads`) reads the pipe with blocking reads, like `cat`, into a
+   * few reused shared slabs (2 × 1 MiB), each filled before it is lent; a consumer waiting with
+   * part of a slab ready gets that part after a few milliseconds. Each chunk is lent until the
+   * next is asked for, so moving any amount allocates nothing per chunk. Call it at once after
+   * {@link openFifoReader}, before reading the stream; ending or leaving the iteration destroys
+   * the stream (and stops the thread).
    * @returns The lent chunks.
    * @throws PipeError (`GW_FIFO_READER_STARTED`) when the stream has started reading already.
    * @example
@@ -122,22 +131,38 @@ export class FifoReadStream extends Readable {
         'GW_FIFO_READER_STARTED',
       );
     }
-    const lender = new SlabLender(LENT_SLAB_BYTES, LENT_SLABS, () => this.#socket?.resume());
+    const lender = new PumpLender(
+      LENT_SLAB_BYTES,
+      LENT_SLABS,
+      ({ code, message }) =>
+        this.destroy(new PipeError(`${this.path}: reading the FIFO failed: ${message}`, code ?? 'GW_PIPE_ERROR')),
+    );
     this.#lender = lender;
     this.on('error', (error) => lender.fail(error));
     const stream = this;
+    // The iteration ends (or throws) only once the stream is closed: thread stopped, fds closed.
+    const closed = async (): Promise<void> => {
+      stream.destroy();
+      if (!stream.closed) await new Promise((resolve) => stream.once('close', resolve));
+    };
     return new LentChunks({
       [Symbol.asyncIterator]: () => ({
         async next(): Promise<IteratorResult<Uint8Array>> {
-          const chunk = await lender.next();
+          let chunk: Uint8Array | undefined;
+          try {
+            chunk = await lender.next();
+          } catch (error) {
+            await closed();
+            throw error;
+          }
           if (chunk === undefined) {
-            stream.destroy();
+            await closed();
             return { done: true, value: undefined };
           }
           return { done: false, value: chunk };
         },
         async return(): Promise<IteratorResult<Uint8Array>> {
-          stream.destroy();
+          await closed();
           return { done: true, value: undefined };
         },
       }),
@@ -165,7 +190,7 @@ export class FifoReadStream extends Readable {
       }
       const lender = this.#lender;
       const socket = lender
-        ? wrapFifoDescriptor(fd, 'read', this.#countingOnRead(lender))
+        ? wrapFifoDescriptor(fd, 'read', this.#probe(lender, fd))
         : wrapFifoDescriptor(fd, 'read');
       this.#socket = socket;
       if (!lender) {
@@ -188,15 +213,65 @@ export class FifoReadStream extends Readable {
     }, callback);
   }
 
-  /** The lender's `onread`, counting the bytes read. */
-  #countingOnRead(lender: SlabLender): SocketOnRead {
+  /**
+   * Lent mode: the socket waits (epoll, no thread held) until a writer has come. Its first read
+   * lands in the first slab; then the pump thread takes over, and the socket is closed.
+   */
+  #probe(lender: PumpLender, fd: number): { buffer: () => Uint8Array; callback: (n: number) => boolean } {
     return {
-      buffer: lender.onread.buffer,
-      callback: (bytesRead, buffer) => {
+      buffer: () => lender.probeBuffer(),
+      callback: (bytesRead) => {
         this.#bytesRead += bytesRead;
-        return lender.onread.callback(bytesRead, buffer);
+        lender.probed(bytesRead);
+        try {
+          this.#handOver(lender, fd);
+        } catch (error) {
+          process.nextTick(() => this.destroy(error as Error));
+        }
+        return false;
       },
     };
+  }
+
+  /**
+   * Opens a second read end (kept until the end: the pump reopens the FIFO through it, and it
+   * keeps the buffered bytes alive meanwhile) and a write end held until the pump has its own
+   * descriptor (so that its blocking open returns at once), starts the pump, closes the socket.
+   */
+  #handOver(lender: PumpLender, fd: number): void {
+    const keeper = openSync(ownFd(fd), constants.O_RDONLY | constants.O_NONBLOCK);
+    this.#keeper = keeper;
+    const placeholder = openSync(ownFd(fd), constants.O_WRONLY | constants.O_NONBLOCK);
+    this.#placeholder = placeholder;
+    const { dev, ino } = fstatSync(keeper);
+    lender.start({ path: ownFd(keeper), dev, ino }, () => this.#closePlaceholder());
+    const socket = this.#socket;
+    this.#socket = undefined;
+    socket?.removeAllListeners('end');
+    process.nextTick(() => socket?.destroy());
+  }
+
+  #closePlaceholder(): void {
+    if (this.#placeholder === undefined) return;
+    closeSync(this.#placeholder);
+    this.#placeholder = undefined;
+  }
+
+  /** Wakes a pump blocked in a read: one byte into the FIFO (a full pipe wakes it anyway). */
+  #poke(): void {
+    if (this.#keeper === undefined) return;
+    try {
+      const writer = openSync(ownFd(this.#keeper), constants.O_WRONLY | constants.O_NONBLOCK);
+      try {
+        writeSync(writer, Buffer.of(0));
+      } catch {
+        // EAGAIN: the pipe is full, so the pump is not waiting for bytes.
+      } finally {
+        closeSync(writer);
+      }
+    } catch {
+      // Our read end is open, so opening a write end cannot fail for want of a reader.
+    }
   }
 
   override _read(): void {
@@ -238,7 +313,17 @@ export class FifoReadStream extends Readable {
       );
     this.#ended = true;
     this.#socket?.destroy();
-    callback(error);
+    const lender = this.#lender;
+    if (!lender) {
+      callback(error);
+      return;
+    }
+    lender.stop(() => this.#poke()).then(() => {
+      this.#closePlaceholder();
+      if (this.#keeper !== undefined) closeSync(this.#keeper);
+      this.#keeper = undefined;
+      callback(error);
+    });
   }
 }
 
