@@ -10,12 +10,12 @@ import {
   openFifoDescriptor,
   wrapFifoDescriptor,
 } from './fifo-fd.ts';
-import { LentChunks } from './lent-chunks.ts';
+import { DRAIN_INTO, type Drainable, LentChunks, OUTPUT_FAILURES } from './lent-chunks.ts';
 import { PumpLender } from './pump-lender.ts';
 
 /** Slabs a lent FIFO reader reads into: 2 × 1 MiB (a pipe hands over at most 64 KiB a read). */
 const LENT_SLAB_BYTES = 1 << 20;
-const LENT_SLABS = 2;
+const LENT_SLABS = Number(process.env.GW_SLABS ?? 2);
 
 /** The path of one of our own descriptors: opens the same FIFO, whatever is at its path now. */
 const ownFd = (fd: number): string => `/proc/self/fd/${fd}`;
@@ -86,6 +86,8 @@ export class FifoReadStream extends Readable {
   #keeper: number | undefined;
   /** Lent mode: a write end held until the pump has opened its descriptor (so that open never waits). */
   #placeholder: number | undefined;
+  /** Drain mode: our descriptor of the output file the pump writes (closed after the pump). */
+  #sinkFd: number | undefined;
   #constructing = false;
 
   /**
@@ -131,21 +133,26 @@ export class FifoReadStream extends Readable {
         'GW_FIFO_READER_STARTED',
       );
     }
-    const lender = new PumpLender(
-      LENT_SLAB_BYTES,
-      LENT_SLABS,
-      ({ code, message }) =>
-        this.destroy(new PipeError(`${this.path}: reading the FIFO failed: ${message}`, code ?? 'GW_PIPE_ERROR')),
-    );
+    const lender = new PumpLender(LENT_SLAB_BYTES, LENT_SLABS, ({ code, message, side }) => {
+      if (side === 'output') {
+        // The output file failed (ENOSPC, EIO…): an error like the one an fs write stream gives.
+        const error = Object.assign(new Error(message), { code, syscall: 'write' });
+        OUTPUT_FAILURES.add(error);
+        this.destroy(error);
+      } else {
+        this.destroy(
+          new PipeError(`${this.path}: reading the FIFO failed: ${message}`, code ?? 'GW_PIPE_ERROR'),
+        );
+      }
+    });
     this.#lender = lender;
     this.on('error', (error) => lender.fail(error));
-    const stream = this;
     // The iteration ends (or throws) only once the stream is closed: thread stopped, fds closed.
     const closed = async (): Promise<void> => {
-      stream.destroy();
-      if (!stream.closed) await new Promise((resolve) => stream.once('close', resolve));
+      this.destroy();
+      if (!this.closed) await new Promise((resolve) => this.once('close', resolve));
     };
-    return new LentChunks({
+    const chunks: LentChunks & Drainable = new LentChunks({
       [Symbol.asyncIterator]: () => ({
         async next(): Promise<IteratorResult<Uint8Array>> {
           let chunk: Uint8Array | undefined;
@@ -167,6 +174,16 @@ export class FifoReadStream extends Readable {
         },
       }),
     });
+    chunks[DRAIN_INTO] = async (fd, progress) => {
+      try {
+        // Our own descriptor of the file: the sink may close its own at any time (abort).
+        this.#sinkFd = openSync(ownFd(fd), constants.O_WRONLY);
+        await lender.drain(this.#sinkFd, progress);
+      } finally {
+        await closed();
+      }
+    };
+    return chunks;
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
@@ -318,12 +335,16 @@ export class FifoReadStream extends Readable {
       callback(error);
       return;
     }
-    lender.stop(() => this.#poke()).then(() => {
-      this.#closePlaceholder();
-      if (this.#keeper !== undefined) closeSync(this.#keeper);
-      this.#keeper = undefined;
-      callback(error);
-    });
+    lender
+      .stop(() => this.#poke())
+      .then(() => {
+        this.#closePlaceholder();
+        if (this.#keeper !== undefined) closeSync(this.#keeper);
+        this.#keeper = undefined;
+        if (this.#sinkFd !== undefined) closeSync(this.#sinkFd);
+        this.#sinkFd = undefined;
+        callback(error);
+      });
   }
 }
 

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -47,6 +48,22 @@ export function isLentChunks(value: unknown): value is LentChunks {
   return Object.prototype.toString.call(value) === '[object LentChunks]';
 }
 
+/**
+ * Internal: lent chunks that can instead move themselves into a file descriptor (a FIFO read by a
+ * pump thread writes the file itself, like `cat`). Called with a descriptor the connector keeps
+ * open until the returned promise settles, and a progress callback; settles once everything is
+ * written and the source is closed.
+ */
+export const DRAIN_INTO: unique symbol = Symbol('@girder-worker/pipes.drainInto');
+
+/** Lent chunks carrying {@link DRAIN_INTO}. */
+export interface Drainable {
+  [DRAIN_INTO]?: (fd: number, progress: (bytes: number) => void) => Promise<void>;
+}
+
+/** Which side a failure of a {@link DRAIN_INTO} belongs to: errors in this set were the output's. */
+export const OUTPUT_FAILURES: WeakSet<object> = new WeakSet();
+
 const RELEASES_CHUNKS = Symbol.for('@girder-worker/pipes.releasesChunks');
 
 /**
@@ -73,6 +90,23 @@ function isDoneWithEachChunk(sink: Writable): boolean {
     sink instanceof FifoWriteStream ||
     sink instanceof WriteStream ||
     (sink as { [RELEASES_CHUNKS]?: unknown })[RELEASES_CHUNKS] === true
+  );
+}
+
+/**
+ * Whether lent chunks that can drain themselves may write into `sink`'s file directly: a plain
+ * `fs` write stream (`createWriteStream(path)`, flags `'w'`, no start position) that has written
+ * nothing yet.
+ */
+function drainsInto(sink: Writable): sink is WriteStream {
+  return (
+    sink instanceof WriteStream &&
+    sink.constructor === WriteStream &&
+    (sink as unknown as { flags?: unknown }).flags === 'w' &&
+    (sink as unknown as { pos?: unknown }).pos === undefined &&
+    sink.bytesWritten === 0 &&
+    sink.writableLength === 0 &&
+    !sink.destroyed
   );
 }
 
@@ -145,9 +179,24 @@ export async function pumpLent(
       stop(error);
     },
   );
+  const drain = drainsInto(sink) ? (source as Drainable)[DRAIN_INTO] : undefined;
   try {
     signal.throwIfAborted();
-    for (;;) {
+    if (drain) {
+      // The source writes the file itself; the sink's descriptor is open once it is ready.
+      const file = sink as WriteStream;
+      if (file.pending) await guard(once(file, 'ready').catch(failOn('output')));
+      await guard(
+        drain((file as unknown as { fd: number }).fd, (bytes) => {
+          moved.bytes = bytes;
+        }).catch((error: unknown) =>
+          failOn(
+            typeof error === 'object' && error !== null && OUTPUT_FAILURES.has(error) ? 'output' : 'input',
+          )(error),
+        ),
+      );
+    }
+    while (!drain) {
       const step = await guard(iterator.next().catch(failOn('input')));
       if (step.done) break;
       const chunk = keepsNothing ? step.value : Buffer.from(step.value);

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { PUMP, PUMP_SOURCE, type PumpStart } from './fifo-pump-worker.ts';
 
@@ -6,6 +7,14 @@ import { PUMP, PUMP_SOURCE, type PumpStart } from './fifo-pump-worker.ts';
  * part: a slow writer's bytes still arrive promptly, a fast one's arrive a slab at a time.
  */
 const PARTIAL_WAIT_MS = 5;
+
+/** What the pump reports when it fails: its error's code and message, and which side failed. */
+export interface PumpFailure {
+  code?: string;
+  message: string;
+  /** `'output'` when writing the sink failed (drain mode), else `'input'`. */
+  side?: 'input' | 'output';
+}
 
 /** A lent region: bytes `start` to `end` of slab `slab`. */
 interface Region {
@@ -23,6 +32,8 @@ interface Region {
  */
 export class PumpLender {
   readonly #ctrl: Int32Array;
+  /** Drain mode: bytes the pump has written (set by the pump only). */
+  readonly #written: Float64Array;
   readonly #slabs: Buffer[];
   readonly #size: number;
   readonly #free: number;
@@ -36,6 +47,8 @@ export class PumpLender {
   #error: { error: unknown } | undefined;
   #wake: (() => void) | undefined;
   #started = false;
+  #launched = false;
+  #pending: PumpStart | undefined;
   #onOpened: (() => void) | undefined;
   #bytesLent = 0;
 
@@ -44,27 +57,24 @@ export class PumpLender {
    * overlaps waiting for the writer.
    * @param slabBytes - size of each slab
    * @param slabCount - number of slabs (at least 2)
-   * @param onFailure - told when the pump fails (`{ code, message }` of its error); the owner
+   * @param onFailure - told when the pump fails (`{ code, message, side }` of its error); the owner
    * then calls {@link PumpLender.fail} and {@link PumpLender.stop}
    */
-  constructor(
-    slabBytes: number,
-    slabCount: number,
-    onFailure: (failure: { code?: string; message: string }) => void,
-  ) {
+  constructor(slabBytes: number, slabCount: number, onFailure: (failure: PumpFailure) => void) {
     this.#size = slabBytes;
     const shared = Array.from({ length: slabCount }, () => new SharedArrayBuffer(slabBytes));
     this.#slabs = shared.map((buffer) => Buffer.from(buffer));
     this.#ctrl = new Int32Array(new SharedArrayBuffer(4 * (PUMP.FILLED + 2 * slabCount)));
     this.#free = PUMP.FILLED + slabCount;
+    this.#written = new Float64Array(new SharedArrayBuffer(8));
     for (let i = 0; i < slabCount; i++) this.#ctrl[this.#free + i] = 1;
     this.#handed = shared.map(() => 0);
     this.#held = shared.map(() => 0);
     this.#worker = new Worker(PUMP_SOURCE, {
       eval: true,
-      workerData: { control: this.#ctrl.buffer, slabs: shared },
+      workerData: { control: this.#ctrl.buffer, progress: this.#written.buffer, slabs: shared },
     });
-    this.#worker.on('message', (message: { opened?: true; error?: { code?: string; message: string } }) => {
+    this.#worker.on('message', (message: { opened?: true; error?: PumpFailure }) => {
       if (message.opened) this.#onOpened?.();
       if (message.error) onFailure(message.error);
     });
@@ -100,9 +110,48 @@ export class PumpLender {
   start(start: PumpStart, opened: () => void): void {
     this.#started = true;
     this.#onOpened = opened;
-    this.#worker.postMessage(start);
+    this.#pending = start;
+    this.#wake?.();
+  }
+
+  /** Lets the pump go, lending (no `sink`) or draining into `sink`; once only. */
+  #launch(sink?: number): void {
+    const start = this.#pending;
+    if (this.#launched || !start) return;
+    this.#launched = true;
+    this.#worker.postMessage(sink === undefined ? start : { ...start, sink });
     Atomics.store(this.#ctrl, PUMP.START, 1);
     Atomics.notify(this.#ctrl, PUMP.START);
+  }
+
+  /**
+   * Drain mode, instead of {@link PumpLender.next}: the pump writes what it reads to `sink`
+   * itself. Bytes read before are written first.
+   * @param sink - a descriptor of the output file, kept open until the pump has exited
+   * @param progress - told the bytes written so far, about every MiB
+   * @returns when the FIFO has ended and everything is written
+   * @throws the pump's failure (see the constructor's `onFailure`), or the stream's
+   */
+  async drain(sink: number, progress: (bytes: number) => void): Promise<void> {
+    for (;;) {
+      if (!this.#launched && this.#pending) this.#launch(sink);
+      progress(this.#written[0] as number);
+      if (this.#error) throw this.#error.error;
+      if (this.#ended || Atomics.load(this.#ctrl, PUMP.DONE) === 1) {
+        // Ended before the pump started: what the probe read is all there is.
+        if (!this.#launched) this.#drainProbe(sink, progress);
+        return;
+      }
+      await this.#wait(false);
+    }
+  }
+
+  /** Writes the bytes read before the pump started (no pump ran) to `sink`. */
+  #drainProbe(sink: number, progress: (bytes: number) => void): void {
+    const length = this.#ctrl[PUMP.FILLED] as number;
+    for (let done = 0; done < length; )
+      done += writeSync(sink, this.#slabs[0] as Buffer, done, length - done);
+    progress(length);
   }
 
   /** No more bytes will come (used when the FIFO ended before the pump started). */
@@ -130,7 +179,7 @@ export class PumpLender {
       Atomics.store(ctrl, this.#free + i, 1);
       Atomics.notify(ctrl, this.#free + i);
     }
-    if (this.#started && Atomics.load(ctrl, PUMP.DONE) === 0) unblock();
+    if (this.#launched && Atomics.load(ctrl, PUMP.DONE) === 0) unblock();
     this.#wake?.();
     await this.#exited;
   }
@@ -163,6 +212,7 @@ export class PumpLender {
 
   /** Lends the next region (releasing the previous one); undefined at the end. */
   async next(): Promise<Uint8Array | undefined> {
+    this.#launch();
     this.#release();
     const ctrl = this.#ctrl;
     let waited = false;
@@ -176,19 +226,28 @@ export class PumpLender {
       }
       if (this.#error) throw this.#error.error;
       if (done) return undefined;
-      waited = await this.#wait();
+      waited = await this.#wait(true);
+      this.#launch();
     }
   }
 
-  /** Waits for the pump (or a failure); true when it waited long with part of a slab ready. */
-  async #wait(): Promise<boolean> {
+  /**
+   * Waits for the pump (or a failure); true when it waited long with part of a slab ready.
+   * @param partial - a part of a slab would do (lending); else only the pump's events (draining)
+   */
+  async #wait(partial: boolean): Promise<boolean> {
     const ctrl = this.#ctrl;
     const event = Atomics.load(ctrl, PUMP.EVENT);
-    Atomics.store(ctrl, PUMP.WAITING, 1);
+    Atomics.store(ctrl, PUMP.WAITING, partial ? 1 : 2);
     const slab = this.#current;
-    const ready = Atomics.load(ctrl, PUMP.FILLED + slab) > (this.#handed[slab] as number);
+    const ready = partial && Atomics.load(ctrl, PUMP.FILLED + slab) > (this.#handed[slab] as number);
     if (ready) Atomics.store(ctrl, PUMP.WAITING, 2);
-    const waiting = Atomics.waitAsync(ctrl, PUMP.EVENT, event, ready ? PARTIAL_WAIT_MS : Number.POSITIVE_INFINITY);
+    const waiting = Atomics.waitAsync(
+      ctrl,
+      PUMP.EVENT,
+      event,
+      ready ? PARTIAL_WAIT_MS : Number.POSITIVE_INFINITY,
+    );
     let outcome: string;
     if (waiting.async) {
       outcome = await new Promise<string>((resolve) => {
