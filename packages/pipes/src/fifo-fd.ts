@@ -91,7 +91,7 @@ export function closeQuietly(fd: number): void {
 /**
  * Wraps a non-blocking FIFO descriptor in a libuv pipe handle (epoll driven; no thread-pool
  * reads or writes). The socket owns the descriptor from now on: destroying it closes the fd.
- * With `onread`, reads go into the caller's memory (see `SlabLender`) instead of fresh buffers.
+ * With `onread`, reads go into the caller's memory instead of fresh buffers.
  */
 export function wrapFifoDescriptor(
   fd: number,

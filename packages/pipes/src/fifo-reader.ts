@@ -15,7 +15,7 @@ import { PumpLender } from './pump-lender.ts';
 
 /** Slabs a lent FIFO reader reads into: 2 × 1 MiB (a pipe hands over at most 64 KiB a read). */
 const LENT_SLAB_BYTES = 1 << 20;
-const LENT_SLABS = Number(process.env.GW_SLABS ?? 2);
+const LENT_SLABS = 2;
 
 /** The path of one of our own descriptors: opens the same FIFO, whatever is at its path now. */
 const ownFd = (fd: number): string => `/proc/self/fd/${fd}`;

@@ -207,7 +207,9 @@ export async function pumpLent(
     sink.end();
     await guard(outputDone.catch(failOn('output')));
   } catch (error) {
-    iterator.return?.()?.catch(() => {});
+    const closing = iterator.return?.()?.catch(() => {});
+    // A FIFO pump closes promptly (its thread is woken and stopped): settle only once it has.
+    if ((source as Drainable)[DRAIN_INTO] !== undefined) await closing;
     sink.destroy();
     throw error;
   } finally {
