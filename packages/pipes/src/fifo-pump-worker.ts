@@ -28,11 +28,6 @@ export interface PumpStart {
   /** The FIFO's device and inode, checked again on the pump's own descriptor. */
   dev: number;
   ino: number;
-  /**
-   * Drain mode: a descriptor of the output file (the main thread's own, open until the pump has
-   * exited). The pump then writes what it reads there itself, like `cat`, and lends nothing.
-   */
-  sink?: number;
 }
 
 /**
@@ -44,13 +39,11 @@ export interface PumpStart {
  */
 export function pumpThread(fsModule: typeof fs, threads: typeof workerThreads): void {
   const { parentPort, workerData, receiveMessageOnPort } = threads;
-  const {
-    control,
-    progress,
-    slabs: slabBuffers,
-  } = workerData as { control: SharedArrayBuffer; progress: SharedArrayBuffer; slabs: SharedArrayBuffer[] };
+  const { control, slabs: slabBuffers } = workerData as {
+    control: SharedArrayBuffer;
+    slabs: SharedArrayBuffer[];
+  };
   const ctrl = new Int32Array(control);
-  const written = new Float64Array(progress);
   const slabs = slabBuffers.map((buffer) => new Uint8Array(buffer));
   const count = slabs.length;
   const size = (slabs[0] as Uint8Array).length;
@@ -65,18 +58,7 @@ export function pumpThread(fsModule: typeof fs, threads: typeof workerThreads): 
     Atomics.add(ctrl, EVENT, 1);
     Atomics.notify(ctrl, EVENT);
   };
-  const PIECE = 128 * 1024;
   let fd = -1;
-  let side = 'input';
-  /** Drain mode: writes `length` bytes of `slab` to `sink`, then tells the main thread every MiB. */
-  const writeAll = (sink: number, slab: Uint8Array, length: number): void => {
-    side = 'output';
-    for (let done = 0; done < length; ) done += fsModule.writeSync(sink, slab, done, length - done, null);
-    side = 'input';
-    const before = written[0] as number;
-    written[0] = before + length;
-    if (Math.floor(before / 1048576) !== Math.floor((before + length) / 1048576)) bump();
-  };
   try {
     Atomics.wait(ctrl, START, 0);
     const start = receiveMessageOnPort(parentPort as workerThreads.MessagePort)?.message as
@@ -91,20 +73,6 @@ export function pumpThread(fsModule: typeof fs, threads: typeof workerThreads): 
       });
     }
     parentPort?.postMessage({ opened: true });
-    if (start.sink !== undefined) {
-      const slab = slabs[0] as Uint8Array;
-      writeAll(start.sink, slab, Atomics.load(ctrl, FILLED));
-      const piece = Math.min(PIECE, size);
-      for (;;) {
-        if (Atomics.load(ctrl, STOP) !== 0) return;
-        const read = fsModule.readSync(fd, slab, 0, piece, null);
-        if (read === 0) break;
-        writeAll(start.sink, slab, read);
-      }
-      Atomics.store(ctrl, DONE, 1);
-      bump();
-      return;
-    }
     for (let i = 0; ; i = (i + 1) % count) {
       while (Atomics.load(ctrl, FREE + i) === 0) {
         if (Atomics.load(ctrl, STOP) !== 0) return;
@@ -130,7 +98,7 @@ export function pumpThread(fsModule: typeof fs, threads: typeof workerThreads): 
     }
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
-    parentPort?.postMessage({ error: { code, message, side } });
+    parentPort?.postMessage({ error: { code, message } });
     Atomics.store(ctrl, DONE, 2);
     bump();
   } finally {

@@ -1,3 +1,5 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
@@ -86,8 +88,10 @@ export class FifoReadStream extends Readable {
   #keeper: number | undefined;
   /** Lent mode: a write end held until the pump has opened its descriptor (so that open never waits). */
   #placeholder: number | undefined;
-  /** Drain mode: our descriptor of the output file the pump writes (closed after the pump). */
+  /** Drain mode: our descriptor of the output file `cat` writes (closed after it). */
   #sinkFd: number | undefined;
+  /** Drain mode: the running `cat`. */
+  #cat: ChildProcess | undefined;
   #constructing = false;
 
   /**
@@ -133,18 +137,11 @@ export class FifoReadStream extends Readable {
         'GW_FIFO_READER_STARTED',
       );
     }
-    const lender = new PumpLender(LENT_SLAB_BYTES, LENT_SLABS, ({ code, message, side }) => {
-      if (side === 'output') {
-        // The output file failed (ENOSPC, EIO…): an error like the one an fs write stream gives.
-        const error = Object.assign(new Error(message), { code, syscall: 'write' });
-        OUTPUT_FAILURES.add(error);
-        this.destroy(error);
-      } else {
-        this.destroy(
-          new PipeError(`${this.path}: reading the FIFO failed: ${message}`, code ?? 'GW_PIPE_ERROR'),
-        );
-      }
-    });
+    const lender = new PumpLender(LENT_SLAB_BYTES, LENT_SLABS, ({ code, message }) =>
+      this.destroy(
+        new PipeError(`${this.path}: reading the FIFO failed: ${message}`, code ?? 'GW_PIPE_ERROR'),
+      ),
+    );
     this.#lender = lender;
     this.on('error', (error) => lender.fail(error));
     // The iteration ends (or throws) only once the stream is closed: thread stopped, fds closed.
@@ -177,8 +174,13 @@ export class FifoReadStream extends Readable {
     chunks[DRAIN_INTO] = async (fd, progress) => {
       try {
         // Our own descriptor of the file: the sink may close its own at any time (abort).
-        this.#sinkFd = openSync(ownFd(fd), constants.O_WRONLY);
-        await lender.drain(this.#sinkFd, progress);
+        const sink = openSync(ownFd(fd), constants.O_WRONLY);
+        this.#sinkFd = sink;
+        const writerCame = await lender.handedOver();
+        const probed = lender.probedBytes;
+        for (let done = 0; done < probed; ) done += writeSync(sink, lender.firstSlab, done, probed - done);
+        progress(probed);
+        if (writerCame) await this.#catInto(sink, progress);
       } finally {
         await closed();
       }
@@ -274,6 +276,44 @@ export class FifoReadStream extends Readable {
     this.#placeholder = undefined;
   }
 
+  /**
+   * Drain mode: `cat` reads the FIFO and writes `sink` (both inherited descriptors; no byte passes
+   * through this process), blocking in both like the raw reference it is. Its input is a blocking
+   * descriptor opened through our own read end (at once: our placeholder writer is open).
+   */
+  async #catInto(sink: number, progress: (bytes: number) => void): Promise<void> {
+    const input = openSync(ownFd(this.#keeper as number), constants.O_RDONLY);
+    let child: ChildProcess;
+    try {
+      this.#closePlaceholder();
+      child = spawn('cat', [], { stdio: [input, sink, 'pipe'] });
+    } finally {
+      closeSync(input);
+    }
+    this.#cat = child;
+    let stderr = '';
+    child.stderr?.on('data', (text: Buffer) => {
+      if (stderr.length < 4096) stderr += String(text);
+    });
+    const ticker = setInterval(() => progress(fstatSync(sink).size), 250);
+    try {
+      const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+      if (code !== 0) {
+        const detail = stderr.trim() || `exit ${code ?? signal}`;
+        const error = new PipeError(
+          `${this.path}: copying the FIFO into the file failed: ${detail}`,
+          'GW_FIFO_COPY_FAILED',
+        );
+        if (/write error/.test(stderr)) OUTPUT_FAILURES.add(error);
+        throw error;
+      }
+      progress(fstatSync(sink).size);
+    } finally {
+      clearInterval(ticker);
+      this.#cat = undefined;
+    }
+  }
+
   /** Wakes a pump blocked in a read: one byte into the FIFO (a full pipe wakes it anyway). */
   #poke(): void {
     if (this.#keeper === undefined) return;
@@ -335,16 +375,17 @@ export class FifoReadStream extends Readable {
       callback(error);
       return;
     }
-    lender
-      .stop(() => this.#poke())
-      .then(() => {
-        this.#closePlaceholder();
-        if (this.#keeper !== undefined) closeSync(this.#keeper);
-        this.#keeper = undefined;
-        if (this.#sinkFd !== undefined) closeSync(this.#sinkFd);
-        this.#sinkFd = undefined;
-        callback(error);
-      });
+    const cat = this.#cat;
+    const catExited = cat && cat.exitCode === null && cat.signalCode === null ? once(cat, 'exit') : undefined;
+    cat?.kill('SIGKILL');
+    Promise.all([lender.stop(() => this.#poke()), catExited]).then(() => {
+      this.#closePlaceholder();
+      if (this.#keeper !== undefined) closeSync(this.#keeper);
+      this.#keeper = undefined;
+      if (this.#sinkFd !== undefined) closeSync(this.#sinkFd);
+      this.#sinkFd = undefined;
+      callback(error);
+    });
   }
 }
 

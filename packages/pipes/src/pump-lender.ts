@@ -1,4 +1,3 @@
-import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { PUMP, PUMP_SOURCE, type PumpStart } from './fifo-pump-worker.ts';
 
@@ -8,12 +7,10 @@ import { PUMP, PUMP_SOURCE, type PumpStart } from './fifo-pump-worker.ts';
  */
 const PARTIAL_WAIT_MS = 5;
 
-/** What the pump reports when it fails: its error's code and message, and which side failed. */
+/** What the pump reports when it fails: its error's code and message. */
 export interface PumpFailure {
   code?: string;
   message: string;
-  /** `'output'` when writing the sink failed (drain mode), else `'input'`. */
-  side?: 'input' | 'output';
 }
 
 /** A lent region: bytes `start` to `end` of slab `slab`. */
@@ -28,62 +25,47 @@ interface Region {
  * with it. The pump fills each slab fully with blocking reads; this side lends a full slab at once
  * (one wakeup per slab, not per 64 KiB read), or the part ready when the consumer has waited
  * {@link PARTIAL_WAIT_MS} for more. A region is valid until the consumer asks for the next one; a
- * slab goes back to the pump once all of it was lent and released. Memory is the slabs.
+ * slab goes back to the pump once all of it was lent and released. Memory is the slabs (and the
+ * thread, about 12 MiB).
  */
 export class PumpLender {
   readonly #ctrl: Int32Array;
-  /** Drain mode: bytes the pump has written (set by the pump only). */
-  readonly #written: Float64Array;
   readonly #slabs: Buffer[];
   readonly #size: number;
   readonly #free: number;
-  readonly #worker: Worker;
-  readonly #exited: Promise<void>;
   readonly #handed: number[];
   readonly #held: number[];
+  readonly #onFailure: (failure: PumpFailure) => void;
+  /** The pump thread, started by the first {@link PumpLender.next} once a writer has come. */
+  #worker: Worker | undefined;
+  #exited: Promise<void> = Promise.resolve();
   #current = 0;
   #lent: Region | undefined;
   #ended = false;
   #error: { error: unknown } | undefined;
   #wake: (() => void) | undefined;
-  #started = false;
-  #launched = false;
   #pending: PumpStart | undefined;
+  #launched = false;
   #onOpened: (() => void) | undefined;
   #bytesLent = 0;
 
   /**
-   * Starts the pump thread at once (it waits for {@link PumpLender.start}), so that its start-up
-   * overlaps waiting for the writer.
+   * The pump thread starts only when a chunk is asked for after a writer has come (see
+   * {@link PumpLender.start}).
    * @param slabBytes - size of each slab
    * @param slabCount - number of slabs (at least 2)
-   * @param onFailure - told when the pump fails (`{ code, message, side }` of its error); the owner
+   * @param onFailure - told when the pump fails (`{ code, message }` of its error); the owner
    * then calls {@link PumpLender.fail} and {@link PumpLender.stop}
    */
   constructor(slabBytes: number, slabCount: number, onFailure: (failure: PumpFailure) => void) {
     this.#size = slabBytes;
-    const shared = Array.from({ length: slabCount }, () => new SharedArrayBuffer(slabBytes));
-    this.#slabs = shared.map((buffer) => Buffer.from(buffer));
+    this.#slabs = Array.from({ length: slabCount }, () => Buffer.from(new SharedArrayBuffer(slabBytes)));
     this.#ctrl = new Int32Array(new SharedArrayBuffer(4 * (PUMP.FILLED + 2 * slabCount)));
     this.#free = PUMP.FILLED + slabCount;
-    this.#written = new Float64Array(new SharedArrayBuffer(8));
     for (let i = 0; i < slabCount; i++) this.#ctrl[this.#free + i] = 1;
-    this.#handed = shared.map(() => 0);
-    this.#held = shared.map(() => 0);
-    this.#worker = new Worker(PUMP_SOURCE, {
-      eval: true,
-      workerData: { control: this.#ctrl.buffer, progress: this.#written.buffer, slabs: shared },
-    });
-    this.#worker.on('message', (message: { opened?: true; error?: PumpFailure }) => {
-      if (message.opened) this.#onOpened?.();
-      if (message.error) onFailure(message.error);
-    });
-    this.#worker.on('error', (error) => onFailure({ message: error.message }));
-    this.#exited = new Promise((resolve) => this.#worker.once('exit', () => resolve()));
-    this.#exited.then(() => {
-      if (Atomics.load(this.#ctrl, PUMP.DONE) === 0 && !this.#ended)
-        onFailure({ message: 'the pump thread stopped before the end of the FIFO' });
-    });
+    this.#handed = this.#slabs.map(() => 0);
+    this.#held = this.#slabs.map(() => 0);
+    this.#onFailure = onFailure;
   }
 
   /** Where bytes read before the pump starts go (the free tail of the first slab). */
@@ -97,64 +79,76 @@ export class PumpLender {
     this.#wake?.();
   }
 
+  /** Bytes read into the first slab before the hand-over. */
+  get probedBytes(): number {
+    return Atomics.load(this.#ctrl, PUMP.FILLED);
+  }
+
+  /** The first slab (where the probe reads). */
+  get firstSlab(): Buffer {
+    return this.#slabs[0] as Buffer;
+  }
+
   /** Total bytes lent so far. */
   get bytesLent(): number {
     return this.#bytesLent;
   }
 
   /**
-   * Lets the pump open `start.path` and read.
+   * A writer has come: the pump may open `start.path` and read (once a chunk is asked for).
    * @param start - the descriptor path and the FIFO's identity
    * @param opened - called once the pump holds its own descriptor
    */
   start(start: PumpStart, opened: () => void): void {
-    this.#started = true;
     this.#onOpened = opened;
     this.#pending = start;
     this.#wake?.();
   }
 
-  /** Lets the pump go, lending (no `sink`) or draining into `sink`; once only. */
-  #launch(sink?: number): void {
+  /**
+   * Waits until a writer has come ({@link PumpLender.start} was called) or the FIFO ended before.
+   * @returns true when a writer came, false when the FIFO ended empty
+   * @throws the reading's failure
+   */
+  async handedOver(): Promise<boolean> {
+    while (!this.#pending && !this.#ended && !this.#error) {
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+      this.#wake = undefined;
+    }
+    if (this.#pending) return true;
+    if (this.#error) throw this.#error.error;
+    return false;
+  }
+
+  /** Starts the pump thread, once a writer has come; once only. */
+  #launch(): void {
     const start = this.#pending;
     if (this.#launched || !start) return;
     this.#launched = true;
-    this.#worker.postMessage(sink === undefined ? start : { ...start, sink });
+    const worker = new Worker(PUMP_SOURCE, {
+      eval: true,
+      workerData: { control: this.#ctrl.buffer, slabs: this.#slabs.map((slab) => slab.buffer) },
+    });
+    this.#worker = worker;
+    worker.on('message', (message: { opened?: true; error?: PumpFailure }) => {
+      if (message.opened) this.#onOpened?.();
+      if (message.error) this.#onFailure(message.error);
+    });
+    worker.on('error', (error) => this.#onFailure({ message: error.message }));
+    this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    this.#exited.then(() => {
+      const ctrl = this.#ctrl;
+      if (Atomics.load(ctrl, PUMP.DONE) === 0 && Atomics.load(ctrl, PUMP.STOP) === 0)
+        this.#onFailure({ message: 'the pump thread stopped before the end of the FIFO' });
+    });
+    worker.postMessage(start);
     Atomics.store(this.#ctrl, PUMP.START, 1);
     Atomics.notify(this.#ctrl, PUMP.START);
   }
 
-  /**
-   * Drain mode, instead of {@link PumpLender.next}: the pump writes what it reads to `sink`
-   * itself. Bytes read before are written first.
-   * @param sink - a descriptor of the output file, kept open until the pump has exited
-   * @param progress - told the bytes written so far, about every MiB
-   * @returns when the FIFO has ended and everything is written
-   * @throws the pump's failure (see the constructor's `onFailure`), or the stream's
-   */
-  async drain(sink: number, progress: (bytes: number) => void): Promise<void> {
-    for (;;) {
-      if (!this.#launched && this.#pending) this.#launch(sink);
-      progress(this.#written[0] as number);
-      if (this.#error) throw this.#error.error;
-      if (this.#ended || Atomics.load(this.#ctrl, PUMP.DONE) === 1) {
-        // Ended before the pump started: what the probe read is all there is.
-        if (!this.#launched) this.#drainProbe(sink, progress);
-        return;
-      }
-      await this.#wait(false);
-    }
-  }
-
-  /** Writes the bytes read before the pump started (no pump ran) to `sink`. */
-  #drainProbe(sink: number, progress: (bytes: number) => void): void {
-    const length = this.#ctrl[PUMP.FILLED] as number;
-    for (let done = 0; done < length; )
-      done += writeSync(sink, this.#slabs[0] as Buffer, done, length - done);
-    progress(length);
-  }
-
-  /** No more bytes will come (used when the FIFO ended before the pump started). */
+  /** No more bytes will come (the FIFO ended before the pump started). */
   end(): void {
     this.#ended = true;
     this.#wake?.();
@@ -179,7 +173,7 @@ export class PumpLender {
       Atomics.store(ctrl, this.#free + i, 1);
       Atomics.notify(ctrl, this.#free + i);
     }
-    if (this.#launched && Atomics.load(ctrl, PUMP.DONE) === 0) unblock();
+    if (this.#worker && Atomics.load(ctrl, PUMP.DONE) === 0) unblock();
     this.#wake?.();
     await this.#exited;
   }
@@ -218,7 +212,7 @@ export class PumpLender {
     let waited = false;
     for (;;) {
       const done = Atomics.load(ctrl, PUMP.DONE) === 1 || this.#ended;
-      const region = this.#take(waited || done || this.#error !== undefined || !this.#started);
+      const region = this.#take(waited || done || this.#error !== undefined || !this.#launched);
       if (region) {
         this.#lent = region;
         this.#bytesLent += region.end - region.start;
@@ -226,27 +220,36 @@ export class PumpLender {
       }
       if (this.#error) throw this.#error.error;
       if (done) return undefined;
-      waited = await this.#wait(true);
+      // Wait a little for a full slab; with nothing at all after that, wait for the first byte.
+      if (!waited) waited = await this.#wait('slab');
+      else await this.#wait('byte');
       this.#launch();
     }
   }
 
   /**
-   * Waits for the pump (or a failure); true when it waited long with part of a slab ready.
-   * @param partial - a part of a slab would do (lending); else only the pump's events (draining)
+   * Waits for the pump's next event (a full slab, the end, a failure) or a wake-up.
+   * @param mode - `'slab'`: for at most {@link PARTIAL_WAIT_MS}; `'byte'`: also for the first byte
+   * read, however long (nothing is ready); `'event'`: for an event, however long (draining)
+   * @returns true when it timed out
    */
-  async #wait(partial: boolean): Promise<boolean> {
+  async #wait(mode: 'slab' | 'byte' | 'event'): Promise<boolean> {
     const ctrl = this.#ctrl;
     const event = Atomics.load(ctrl, PUMP.EVENT);
-    Atomics.store(ctrl, PUMP.WAITING, partial ? 1 : 2);
-    const slab = this.#current;
-    const ready = partial && Atomics.load(ctrl, PUMP.FILLED + slab) > (this.#handed[slab] as number);
-    if (ready) Atomics.store(ctrl, PUMP.WAITING, 2);
+    Atomics.store(ctrl, PUMP.WAITING, mode === 'byte' ? 1 : 2);
+    // A byte read since the caller looked: the pump may have seen WAITING 0 and said nothing.
+    if (
+      mode === 'byte' &&
+      Atomics.load(ctrl, PUMP.FILLED + this.#current) > (this.#handed[this.#current] as number)
+    ) {
+      Atomics.store(ctrl, PUMP.WAITING, 0);
+      return false;
+    }
     const waiting = Atomics.waitAsync(
       ctrl,
       PUMP.EVENT,
       event,
-      ready ? PARTIAL_WAIT_MS : Number.POSITIVE_INFINITY,
+      mode === 'slab' ? PARTIAL_WAIT_MS : Number.POSITIVE_INFINITY,
     );
     let outcome: string;
     if (waiting.async) {

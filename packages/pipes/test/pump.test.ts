@@ -224,6 +224,11 @@ describe('the pump thread of an output pipe', () => {
 });
 
 /** A connector from `pipe` into a given Writable (as a Connect with a sink transform). */
-function createConnector(pipe: NamedOutputPipe, ctx: TransformContext, exited: Promise<number>, sink: Writable) {
+function createConnector(
+  pipe: NamedOutputPipe,
+  ctx: TransformContext,
+  exited: Promise<number>,
+  sink: Writable,
+) {
   return new Connect(pipe, new GivenSink(sink)).connector(ctx, { until: exited });
 }
