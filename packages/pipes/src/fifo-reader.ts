@@ -180,7 +180,12 @@ export class FifoReadStream extends Readable {
         this.#sinkFd = sink;
         const writerCame = await lender.handedOver();
         const probed = lender.probedBytes;
-        for (let done = 0; done < probed; ) done += writeSync(sink, lender.firstSlab, done, probed - done);
+        try {
+          for (let done = 0; done < probed; ) done += writeSync(sink, lender.firstSlab, done, probed - done);
+        } catch (error) {
+          OUTPUT_FAILURES.add(error as Error);
+          throw error;
+        }
         progress(probed);
         if (writerCame) await this.#catInto(sink, progress);
       } finally {
@@ -299,7 +304,7 @@ export class FifoReadStream extends Readable {
     });
     const ticker = setInterval(() => progress(fstatSync(sink).size), 250);
     try {
-      const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+      const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
       if (code !== 0) {
         const detail = stderr.trim() || `exit ${code ?? signal}`;
         const error = new PipeError(

@@ -14,7 +14,14 @@ import {
 } from '@girder-worker/transforms';
 import type Docker from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Connect, HostFileSink, NamedOutputPipe, releasesChunks, type StreamSink } from '../src/index.ts';
+import {
+  Connect,
+  HostFileSink,
+  isConnectorError,
+  NamedOutputPipe,
+  releasesChunks,
+  type StreamSink,
+} from '../src/index.ts';
 
 /** A given Writable as the output side of a Connect. */
 class GivenSink extends Transform<StreamSink> {
@@ -192,6 +199,43 @@ describe('the pump thread of an output pipe', () => {
       expect(((await moving) as Error).message).toBe('stop');
       // Every read end is closed: the endless writer gets SIGPIPE and exits on its own.
       expect(await exited).not.toBe(0);
+    } finally {
+      await done();
+    }
+  });
+
+  it('stops the pump thread on abort mid-stream into a JS sink, closing every descriptor', async () => {
+    const setup = await run('out.fifo', 'cat /dev/zero > /data/out.fifo');
+    const { ctx, exited, done } = await setup.start();
+    try {
+      const controller = new AbortController();
+      const hashing = hashingSink();
+      const connector = await new Connect(setup.pipe, new GivenSink(hashing.sink)).connector(ctx, {
+        until: exited,
+        signal: controller.signal,
+      });
+      const moving = connector.start().catch((e: unknown) => e);
+      while (hashing.bytes() < 8 << 20) await new Promise((resolve) => setTimeout(resolve, 10));
+      controller.abort(new Error('stop'));
+      expect(((await moving) as Error).message).toBe('stop');
+      expect(await exited).not.toBe(0);
+    } finally {
+      await done();
+    }
+  });
+
+  it('reports a file that cannot be written (/dev/full) as a failure of the output side', async () => {
+    const setup = await run('out.fifo', 'head -c 3000000 /dev/zero > /data/out.fifo');
+    const { ctx, exited, done } = await setup.start();
+    try {
+      const connector = await new Connect(setup.pipe, new HostFileSink('/dev/full')).connector(ctx, {
+        until: exited,
+      });
+      const error = await connector.start().catch((e: unknown) => e);
+      expect(isConnectorError(error), String(error)).toBe(true);
+      expect((error as { side: string }).side).toBe('output');
+      expect(String((error as Error).message)).toMatch(/no space left on device/i);
+      await exited;
     } finally {
       await done();
     }
