@@ -1,6 +1,7 @@
 // Benchmark: throughput through a named pipe into a slow consumer and out into a file or a
 // counting sink, against `cat`/`dd` on the same FIFO with the same container, same run.
-//   node bench/streaming.ts        (BENCH_MIB=1024, BENCH_ROUNDS=3; rounds interleave every row)
+//   node bench/streaming.ts        (BENCH_MIB=1024, BENCH_ROUNDS=3; rounds interleave every row;
+//                                   BENCH_DIRECTION=in|out runs one direction's rows only)
 // Time runs from the host side's start (the container is already waiting on the FIFO) until the
 // container has exited and the host side is done. Bound (issue 15): ≥ 0.9 of the raw figure.
 import { spawn } from 'node:child_process';
@@ -184,7 +185,8 @@ async function round(row: Row): Promise<number> {
 await inTempDir('gw-pipes-input-', async (dir) => {
   const input = join(dir, 'input.bin');
   await sh(`dd if=/dev/urandom of="$1" bs=1M count=${mib} 2>/dev/null`, input);
-  const all = rows(input);
+  const direction = process.env.BENCH_DIRECTION;
+  const all = rows(input).filter((row) => direction === undefined || row.direction === direction);
   const samples = new Map<Row, number[]>(all.map((r) => [r, []]));
   for (let i = 0; i < rounds; i++) for (const row of all) samples.get(row)?.push(await round(row));
 
