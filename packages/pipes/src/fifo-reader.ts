@@ -289,7 +289,11 @@ export class FifoReadStream extends Readable {
    * descriptor opened through our own read end (at once: our placeholder writer is open).
    */
   async #catInto(sink: number, progress: (bytes: number) => void): Promise<void> {
-    const input = openSync(ownFd(this.#keeper as number), constants.O_RDONLY);
+    // Destroyed meanwhile (abort): no `cat` may start after _destroy looked for one.
+    if (this.destroyed || this.#keeper === undefined) {
+      throw new PipeError(`${this.path}: the FIFO reader was destroyed`, 'GW_FIFO_READER_DESTROYED');
+    }
+    const input = openSync(ownFd(this.#keeper), constants.O_RDONLY);
     let child: ChildProcess;
     try {
       this.#closePlaceholder();
