@@ -79,11 +79,11 @@ describe.each(brokers)('publishDockerRun → worker → handler on $name', ({ ur
     });
     await until(() => girder.getJob(id).status === JobStatus.RUNNING, 'the job to run');
     await until(
-      async () => (await listLabelledContainers()).some((c) => c.State === 'running'),
+      async () => (await listLabelledContainers(process.env.GW_WORKER_ID)).some((c) => c.State === 'running'),
       'its container',
     );
     expect(worker.revoke([taskId], { terminate: true })).toEqual([taskId]);
     await until(() => girder.getJob(id).status === JobStatus.CANCELED, 'the job to be canceled');
-    await until(async () => (await listLabelledContainers()).length === 0, 'the container to be removed');
+    await until(async () => (await listLabelledContainers(process.env.GW_WORKER_ID)).length === 0, 'the container to be removed');
   });
 });
