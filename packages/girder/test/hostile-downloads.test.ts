@@ -1,20 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dockerRun } from '@girder-worker/docker';
-import { assertNoLeaks, assertUnchanged, makeTempDir, snapshotFiles } from '@girder-worker/test-helpers';
+import { assertUnchanged, makeTempDir, snapshotFiles } from '@girder-worker/test-helpers';
 import { BindMountVolume, isTransformError, isUnsafePathError } from '@girder-worker/transforms';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GirderFileIdToVolume, GirderFolderIdToVolume, GirderItemIdToVolume } from '../src/index.ts';
-import { base, type GirderFixture, lines, makeVictim, startGirder } from './support.ts';
+import { base, lines, makeVictim, useGirder } from './support.ts';
 
-let girder: GirderFixture;
-beforeEach(async () => {
-  girder = await startGirder();
-});
-afterEach(async () => {
-  await girder.server.close();
-  await assertNoLeaks();
-});
+const girder = useGirder();
 
 async function girderFolder(parentId: string, name: string): Promise<string> {
   return girder.server.createFolder({ parentType: 'folder', parentId, name })._id;

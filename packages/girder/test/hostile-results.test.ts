@@ -1,7 +1,7 @@
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dockerRun } from '@girder-worker/docker';
-import { assertNoLeaks, assertUnchanged, makeTempDir } from '@girder-worker/test-helpers';
+import { assertUnchanged, makeTempDir } from '@girder-worker/test-helpers';
 import {
   BindMountVolume,
   createRegistry,
@@ -10,7 +10,7 @@ import {
   revive,
   VolumePath,
 } from '@girder-worker/transforms';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   GirderUploadVolumePathJobArtifact,
   GirderUploadVolumePathToFolder,
@@ -18,16 +18,9 @@ import {
   girderKinds,
   JobManager,
 } from '../src/index.ts';
-import { base, type GirderFixture, lines, makeVictim, startGirder } from './support.ts';
+import { base, lines, makeVictim, useGirder } from './support.ts';
 
-let girder: GirderFixture;
-beforeEach(async () => {
-  girder = await startGirder();
-});
-afterEach(async () => {
-  await girder.server.close();
-  await assertNoLeaks();
-});
+const girder = useGirder();
 
 function folder(name: string): string {
   const { server } = girder;
