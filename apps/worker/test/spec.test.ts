@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRunPolicy } from '@girder-worker/docker';
-import { TEST_IMAGE } from '@girder-worker/test-helpers';
+import { type RedisServerHandle, startRedisServer, TEST_IMAGE } from '@girder-worker/test-helpers';
 import { type BindMountVolume, isSpecValidationError } from '@girder-worker/transforms';
 import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorker, loadRunSpec, resolveSpecPaths, submitRun } from '../src/index.ts';
-import { startRedis } from './helpers.ts';
 
 const base = { image: TEST_IMAGE, pullImage: false };
 const relativeVolume = {
@@ -105,9 +104,9 @@ describe('loadRunSpec: the same checks as dockerRun', () => {
 });
 
 describe('a worker and specs from the queue', () => {
-  let redis: Awaited<ReturnType<typeof startRedis>>;
+  let redis: RedisServerHandle;
   beforeAll(async () => {
-    redis = await startRedis();
+    redis = await startRedisServer();
   });
   afterAll(async () => {
     await redis?.stop();
