@@ -1,5 +1,6 @@
 // Girder file → stream → named pipe → container, against curl from the same server into the same
 // FIFO consumer. Rerun: pnpm --filter @girder-worker/girder bench   (BENCH_MIB, default 1024)
+
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,12 +9,12 @@ import { dockerRun } from '@girder-worker/docker';
 import { GirderClient } from '@girder-worker/girder-client';
 import { startGirderTestServerProcess } from '@girder-worker/girder-test-server';
 import { Connect, NamedInputPipe } from '@girder-worker/pipes';
+import { TEST_IMAGE } from '@girder-worker/test-helpers';
 import { Services } from '@girder-worker/transforms';
 import { GirderFileIdToStream } from '../src/index.ts';
 
 const MiB = 1024 * 1024;
 const size = Number(process.env.BENCH_MIB ?? 1024) * MiB;
-const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 const dir = await mkdtemp(join(tmpdir(), 'gw-girder-bench-'));
 // The server runs in its own process, as a real Girder would.
 const server = await startGirderTestServerProcess();
@@ -42,7 +43,7 @@ try {
     let start = performance.now();
     const said: string[] = [];
     await dockerRun({
-      image: IMAGE,
+      image: TEST_IMAGE,
       pullImage: false,
       services: new Services({ girder: client }),
       reporter: { log: (line, source) => source === 'stdout' && said.push(line), progress: () => {} },
@@ -62,17 +63,17 @@ try {
         `curl -sf -H 'Girder-Token: ${server.token}' -o ${join(dir, 'fifo', 'in')} ${server.apiUrl}/file/${girderFile._id}/download`,
       ),
       sh(
-        `test "$(docker run --rm --network none -v ${join(dir, 'fifo')}:/f ${IMAGE} sh -c 'dd if=/f/in of=/dev/null bs=1M iflag=fullblock 2>&1 | tail -n 1')" = '${records}'`,
+        `test "$(docker run --rm --network none -v ${join(dir, 'fifo')}:/f ${TEST_IMAGE} sh -c 'dd if=/f/in of=/dev/null bs=1M iflag=fullblock 2>&1 | tail -n 1')" = '${records}'`,
       ),
     ]);
     raw.push(performance.now() - start);
     // Each side's fixed cost (starting and removing a container that reads nothing), so that the
     // transfer itself can be compared too.
     start = performance.now();
-    await dockerRun({ image: IMAGE, pullImage: false, containerArgs: ['true'] });
+    await dockerRun({ image: TEST_IMAGE, pullImage: false, containerArgs: ['true'] });
     oursFixed.push(performance.now() - start);
     start = performance.now();
-    await sh(`docker run --rm --network none ${IMAGE} true`);
+    await sh(`docker run --rm --network none ${TEST_IMAGE} true`);
     rawFixed.push(performance.now() - start);
   }
   const best = (values: number[]) => Math.min(...values);

@@ -3,6 +3,7 @@
 //   node bench/streaming.ts        (BENCH_MIB=1024, BENCH_ROUNDS=3; rounds interleave every row)
 // Time runs from the host side's start (the container is already waiting on the FIFO) until the
 // container has exited and the host side is done. Bound (issue 15): ≥ 0.9 of the raw figure.
+
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -10,6 +11,7 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { median, range } from '@girder-worker/test-helpers';
 import { Transform } from '@girder-worker/transforms';
 import { Connect } from '../src/connect.ts';
 import { createStreamConnector, type StreamSink } from '../src/connector.ts';
@@ -20,7 +22,6 @@ import { releasesChunks } from '../src/lent-chunks.ts';
 import { mkfifo } from '../src/mkfifo.ts';
 import { NamedInputPipe, NamedOutputPipe } from '../src/named-pipe.ts';
 import { benchContext, inTempDir, MiB, withContainer } from './container.ts';
-import { median, range } from './stats.ts';
 
 const mib = Number(process.env.BENCH_MIB ?? 1024);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -6,3 +6,4 @@ export { type RabbitMqServerHandle, startRabbitMqServer } from './rabbitmq-serve
 export { type RedisServerHandle, type RedisServerOptions, startRedisServer } from './redis-server.ts';
 export { buildLargeImage, pushToRegistry, startTestRegistry, type TestRegistry } from './registry.ts';
 export { assertUnchanged, diffSnapshot, type FileSnapshot, snapshotFiles } from './snapshot.ts';
+export { median, peakRssMiB, range } from './stats.ts';
