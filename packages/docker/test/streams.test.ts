@@ -6,6 +6,7 @@ import {
   assertNoLeaks,
   hashFile,
   makeTempDir,
+  sha256Hex,
   TEST_IMAGE,
   writeRandomFile,
 } from '@girder-worker/test-helpers';
@@ -59,7 +60,7 @@ describe('streams', () => {
     });
     const reference = Array.from({ length: 100000 }, (_, i) => `${i + 1}\n`).join('');
     expect(bytes).toBe(reference.length);
-    expect(hash.digest('hex')).toBe(createHash('sha256').update(reference).digest('hex'));
+    expect(hash.digest('hex')).toBe(sha256Hex(reference));
   });
 
   it('redirects container stdout with Connect(ContainerStdOut, …), byte-exact (256 MiB)', async () => {

@@ -1,5 +1,6 @@
 import { dockerRun } from '@girder-worker/docker';
 import { Connect, NamedOutputPipe } from '@girder-worker/pipes';
+import { sha256Hex } from '@girder-worker/test-helpers';
 import { VolumePath } from '@girder-worker/transforms';
 import { describe, expect, it } from 'vitest';
 import {
@@ -99,7 +100,6 @@ describe('container output into Girder', () => {
 
   it('streams a named output pipe of unknown size into Girder (spooled)', async () => {
     const { server, services } = girder;
-    const { createHash } = await import('node:crypto');
     await dockerRun({
       ...base,
       services,
@@ -121,8 +121,6 @@ describe('container output into Girder', () => {
     const [file] = server.listItemFiles(item?._id as string);
     const expected = Array.from({ length: 200000 }, (_, i) => `${i + 1}\n`).join('');
     const bytes = await server.getFileBytes(file?._id as string);
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(
-      createHash('sha256').update(expected).digest('hex'),
-    );
+    expect(sha256Hex(bytes)).toBe(sha256Hex(expected));
   });
 });

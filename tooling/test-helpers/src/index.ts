@@ -1,5 +1,5 @@
 export { listLabelledContainers, removeLabelledContainers, TEST_IMAGE, testDocker } from './docker.ts';
-export { hashFile, hashStream, makeTempDir, writeRandomFile } from './files.ts';
+export { hashFile, hashStream, makeTempDir, sha256Hex, writeRandomFile } from './files.ts';
 export { freePort, probeTcp, waitFor } from './free-port.ts';
 export { assertNoLeaks, countOpenFds, type LeakCheckOptions, listFifos } from './leaks.ts';
 export { type RabbitMqServerHandle, startRabbitMqServer } from './rabbitmq-server.ts';
