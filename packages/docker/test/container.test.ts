@@ -1,8 +1,6 @@
-import { assertNoLeaks, listLabelledContainers, TEST_IMAGE, testDocker } from '@girder-worker/test-helpers';
+import { assertNoLeaks, LOCAL_IMAGE, listLabelledContainers, testDocker } from '@girder-worker/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dockerRun, LABELS } from '../src/index.ts';
-
-const base = { image: TEST_IMAGE, pullImage: false } as const;
 
 afterEach(() => assertNoLeaks());
 
@@ -10,7 +8,7 @@ describe('the container', () => {
   it('labels the container with run and worker', async () => {
     let labels: Record<string, string> = {};
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       runId: 'run-labels-test',
       containerArgs: ['true'],
       onEvent: async (event) => {
@@ -25,7 +23,11 @@ describe('the container', () => {
   });
 
   it('keeps the container when removeContainer is false', async () => {
-    const { containerId } = await dockerRun({ ...base, containerArgs: ['true'], removeContainer: false });
+    const { containerId } = await dockerRun({
+      ...LOCAL_IMAGE,
+      containerArgs: ['true'],
+      removeContainer: false,
+    });
     expect((await listLabelledContainers()).map((c) => c.Id)).toContain(containerId);
     await testDocker().getContainer(containerId).remove({ force: true });
   });

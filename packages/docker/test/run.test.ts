@@ -1,11 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { assertNoLeaks, TEST_IMAGE } from '@girder-worker/test-helpers';
+import { assertNoLeaks, LOCAL_IMAGE, TEST_IMAGE } from '@girder-worker/test-helpers';
 import { TemporaryVolume, VolumePath } from '@girder-worker/transforms';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dockerRun, isDockerRunError } from '../src/index.ts';
 import { collectingReporter, HookOf } from './helpers.ts';
-
-const base = { image: TEST_IMAGE, pullImage: false } as const;
 
 afterEach(() => assertNoLeaks());
 
@@ -13,7 +11,7 @@ describe('dockerRun', () => {
   it('runs echo and sends stdout to the reporter, the run volume as an argument', async () => {
     const reporter = collectingReporter();
     const result = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: ['echo', 'hello', TemporaryVolume.default],
       reporter,
     });
@@ -25,7 +23,7 @@ describe('dockerRun', () => {
   it('keeps stdout and stderr apart', async () => {
     const reporter = collectingReporter();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: ['sh', '-c', 'echo a; echo b >&2; echo c; echo d >&2'],
       reporter,
     });
@@ -36,7 +34,7 @@ describe('dockerRun', () => {
   it('writes a VolumePath in the container that a result hook reads on the host', async () => {
     const out = new VolumePath('deep/out.txt');
     const result = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: ['sh', '-c', 'mkdir -p "$(dirname "$0")" && echo from-container > "$0"', out],
       resultHooks: [new HookOf((ctx) => readFile(out.hostPath(ctx), 'utf8')), 'plain'],
     });
@@ -45,7 +43,7 @@ describe('dockerRun', () => {
 
   it('rejects with DockerRunError carrying the exit code and the stderr tail', async () => {
     const error = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: ['sh', '-c', 'seq 1 2000 >&2; echo "the real reason" >&2; exit 7'],
       reporter: collectingReporter(),
     }).catch((e: unknown) => e);
@@ -67,7 +65,7 @@ describe('dockerRun', () => {
       seen.push('transform');
     });
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: ['false'],
       resultHooks: [hook],
       reporter: collectingReporter(),

@@ -5,16 +5,14 @@ import { Connect, ContainerStdOut, NamedInputPipe, NamedOutputPipe } from '@gird
 import {
   assertNoLeaks,
   hashFile,
+  LOCAL_IMAGE,
   makeTempDir,
   sha256Hex,
-  TEST_IMAGE,
   writeRandomFile,
 } from '@girder-worker/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dockerRun } from '../src/index.ts';
 import { collectingReporter, SinkOf, SourceOf } from './helpers.ts';
-
-const base = { image: TEST_IMAGE, pullImage: false } as const;
 
 afterEach(() => assertNoLeaks());
 
@@ -26,7 +24,7 @@ describe('streams', () => {
     const { createReadStream } = await import('node:fs');
     const reporter = collectingReporter();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: [
         'sh',
         '-c',
@@ -50,7 +48,7 @@ describe('streams', () => {
       },
     });
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: [
         'sh',
         '-c',
@@ -75,7 +73,7 @@ describe('streams', () => {
     });
     const reporter = collectingReporter();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: ['sh', '-c', 'dd if=/dev/zero bs=1M count=256 2>/dev/null; echo done >&2'],
       streamConnectors: [new Connect(new ContainerStdOut(), new SinkOf(() => sink))],
       reporter,
@@ -93,7 +91,7 @@ describe('streams', () => {
   it('ends the run when the container never opens its pipe', async () => {
     // A writer that kept waiting would hold the run until the test times out.
     const result = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: [
         'sh',
         '-c',
@@ -111,7 +109,7 @@ describe('streams', () => {
       await Promise.all(
         runs.slice(i, i + 4).map(async (n) => {
           const reporter = collectingReporter();
-          await dockerRun({ ...base, containerArgs: ['echo', `line-${n}`], reporter });
+          await dockerRun({ ...LOCAL_IMAGE, containerArgs: ['echo', `line-${n}`], reporter });
           seen.push(...reporter.stdout());
         }),
       );

@@ -1,14 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertNoLeaks, makeTempDir, TEST_IMAGE } from '@girder-worker/test-helpers';
+import { assertNoLeaks, LOCAL_IMAGE, makeTempDir } from '@girder-worker/test-helpers';
 import { BindMountVolume, TemporaryVolume, VolumePath } from '@girder-worker/transforms';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dockerRun } from '../src/index.ts';
 import { collectingReporter, HookOf } from './helpers.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
-const base = { image: TEST_IMAGE, pullImage: false } as const;
 
 afterEach(() => assertNoLeaks());
 
@@ -17,7 +16,7 @@ describe('volumes', () => {
     const reporter = collectingReporter();
     const fixture = new BindMountVolume(join(fixtures, 'readonly'), '/mnt/fixture', 'ro');
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       volumes: [fixture],
       containerArgs: [
         'sh',
@@ -33,7 +32,7 @@ describe('volumes', () => {
   it('accepts docker-style volumes', async () => {
     const reporter = collectingReporter();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       volumes: { [join(fixtures, 'readonly')]: { bind: '/mnt/docker', mode: 'ro' } },
       containerArgs: ['cat', '/mnt/docker/data.txt'],
       reporter,
@@ -46,7 +45,7 @@ describe('volumes', () => {
     const scratch = new TemporaryVolume({ hostDir: root });
     let seen = '';
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       temporaryVolumeRoot: root,
       containerArgs: ['sh', '-c', 'echo x > "$0/f"', scratch],
       resultHooks: [

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { dockerRun } from '@girder-worker/docker';
 import { Connect, NamedInputPipe } from '@girder-worker/pipes';
-import { makeTempDir, writeRandomFile } from '@girder-worker/test-helpers';
+import { LOCAL_IMAGE, makeTempDir, writeRandomFile } from '@girder-worker/test-helpers';
 import { describe, expect, it } from 'vitest';
 import {
   GirderFileIdToStream,
@@ -9,7 +9,7 @@ import {
   GirderFolderIdToVolume,
   GirderItemIdToVolume,
 } from '../src/index.ts';
-import { base, MiB, streamLines, useGirder } from './support.ts';
+import { MiB, streamLines, useGirder } from './support.ts';
 
 const girder = useGirder({ chunkBytes: 8 * MiB, retry: { limit: 3, backoffLimitMs: 20 } });
 
@@ -26,7 +26,7 @@ describe('Girder data into containers', () => {
     const { fileId } = await girderFile('hello.txt', 'hello from girder\n');
     const out = streamLines();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services,
       reporter: out,
       containerArgs: ['sh', '-c', 'echo "$0"; cat "$0"', new GirderFileIdToVolume(fileId)],
@@ -50,7 +50,7 @@ describe('Girder data into containers', () => {
     server.faults.failNext({ method: 'GET', path: /\/download$/, status: 503, after: 1 });
     const out = streamLines();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services,
       reporter: out,
       containerArgs: [
@@ -72,7 +72,7 @@ describe('Girder data into containers', () => {
       await server.createFile({ itemId: item._id, name, data: name });
     const out = streamLines();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services,
       reporter: out,
       containerArgs: ['sh', '-c', 'basename "$0"; ls "$0"', new GirderItemIdToVolume(item._id)],
@@ -94,7 +94,7 @@ describe('Girder data into containers', () => {
     await server.createFile({ itemId: b._id, name: 'deep.txt', data: 'deep' });
     const out = streamLines();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services,
       reporter: out,
       containerArgs: [
@@ -112,7 +112,7 @@ describe('Girder data into containers', () => {
     const { fileId } = await girderFile('../../evil', 'x');
     const out = streamLines();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services,
       reporter: out,
       containerArgs: ['sh', '-c', 'echo "$0"; cat "$0"', new GirderFileIdToVolume(fileId)],

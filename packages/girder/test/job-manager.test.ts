@@ -1,10 +1,11 @@
 import { dockerRun } from '@girder-worker/docker';
 import { GirderClient } from '@girder-worker/girder-client';
 import { ProgressPipe } from '@girder-worker/pipes';
+import { LOCAL_IMAGE } from '@girder-worker/test-helpers';
 import { VolumePath } from '@girder-worker/transforms';
 import { describe, expect, it } from 'vitest';
 import { GirderUploadVolumePathJobArtifact, JobManager, JobStatus } from '../src/index.ts';
-import { base, MiB, useGirder } from './support.ts';
+import { MiB, useGirder } from './support.ts';
 
 const girder = useGirder({ chunkBytes: 8 * MiB, retry: { limit: 3, backoffLimitMs: 20 } });
 
@@ -25,7 +26,7 @@ describe('JobManager', () => {
     const progress = new ProgressPipe();
     await manager.run((signal, reporter) =>
       dockerRun({
-        ...base,
+        ...LOCAL_IMAGE,
         services,
         signal,
         reporter,
@@ -56,7 +57,7 @@ describe('JobManager', () => {
     const error = await manager
       .run((signal, reporter) =>
         dockerRun({
-          ...base,
+          ...LOCAL_IMAGE,
           services: services.with({ girderJob: { jobId: job._id } }),
           signal,
           reporter,
@@ -84,7 +85,7 @@ describe('JobManager', () => {
     const manager = new JobManager({ client: jobClient(token), jobId: job._id, pollIntervalMs: 100 });
     const run = manager.run((signal, reporter) =>
       dockerRun({
-        ...base,
+        ...LOCAL_IMAGE,
         signal,
         reporter,
         stopGraceMs: 500,

@@ -2,13 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GirderClient, type GirderClientOptions } from '@girder-worker/girder-client';
 import { type GirderTestServer, startGirderTestServer } from '@girder-worker/girder-test-server';
-import {
-  assertNoLeaks,
-  type FileSnapshot,
-  makeTempDir,
-  snapshotFiles,
-  TEST_IMAGE,
-} from '@girder-worker/test-helpers';
+import { assertNoLeaks, type FileSnapshot, makeTempDir, snapshotFiles } from '@girder-worker/test-helpers';
 import { type Reporter, Services } from '@girder-worker/transforms';
 import { afterEach, beforeEach } from 'vitest';
 
@@ -54,12 +48,6 @@ export function useGirder(tuning: ClientTuning = {}): GirderFixture {
   });
   return fixture;
 }
-
-/** dockerRun options every test shares: the local test image, never pulled. */
-export const base: { readonly image: string; readonly pullImage: false } = {
-  image: TEST_IMAGE,
-  pullImage: false,
-};
 
 /** A host folder holding a secret that no run may read, change or remove, with its snapshot. */
 export async function makeVictim(): Promise<{

@@ -1,6 +1,6 @@
 import { dockerRun } from '@girder-worker/docker';
 import { Connect, NamedOutputPipe } from '@girder-worker/pipes';
-import { sha256Hex } from '@girder-worker/test-helpers';
+import { LOCAL_IMAGE, sha256Hex } from '@girder-worker/test-helpers';
 import { VolumePath } from '@girder-worker/transforms';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,7 +9,7 @@ import {
   GirderUploadVolumePathToFolder,
   GirderUploadVolumePathToItem,
 } from '../src/index.ts';
-import { base, MiB, useGirder } from './support.ts';
+import { MiB, useGirder } from './support.ts';
 
 const girder = useGirder({ chunkBytes: 8 * MiB, retry: { limit: 3, backoffLimitMs: 20 } });
 
@@ -20,7 +20,7 @@ describe('container output into Girder', () => {
     const out = new VolumePath('result.txt');
     server.faults.failNext({ path: '/file/chunk', status: 503 });
     const { results } = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services,
       containerArgs: ['sh', '-c', 'seq 1 1000 > "$0"', out],
       resultHooks: [new GirderUploadVolumePathToItem(out, item._id), new GirderItemMetadata(item._id)],
@@ -41,7 +41,7 @@ describe('container output into Girder', () => {
     });
     const dir = new VolumePath('outdir');
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services,
       containerArgs: [
         'sh',
@@ -68,7 +68,7 @@ describe('container output into Girder', () => {
       const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
       try {
         await dockerRun({
-          ...base,
+          ...LOCAL_IMAGE,
           services,
           containerArgs: [
             'sh',
@@ -101,7 +101,7 @@ describe('container output into Girder', () => {
   it('streams a named output pipe of unknown size into Girder (spooled)', async () => {
     const { server, services } = girder;
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services,
       containerArgs: [
         'sh',

@@ -1,4 +1,10 @@
-export { listLabelledContainers, removeLabelledContainers, TEST_IMAGE, testDocker } from './docker.ts';
+export {
+  LOCAL_IMAGE,
+  listLabelledContainers,
+  removeLabelledContainers,
+  TEST_IMAGE,
+  testDocker,
+} from './docker.ts';
 export { hashFile, hashStream, makeTempDir, sha256Hex, writeRandomFile } from './files.ts';
 export { freePort, probeTcp, waitFor } from './free-port.ts';
 export { assertNoLeaks, countOpenFds, type LeakCheckOptions, listFifos } from './leaks.ts';
