@@ -1,7 +1,7 @@
 // Girder file → stream → named pipe → container, against curl from the same server into the same
 // FIFO consumer. Rerun: pnpm --filter @girder-worker/girder bench   (BENCH_MIB, default 1024)
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { dockerRun } from '@girder-worker/docker';
 import { GirderClient } from '@girder-worker/girder-client';
 import { startGirderTestServerProcess } from '@girder-worker/girder-test-server';
 import { Connect, NamedInputPipe } from '@girder-worker/pipes';
-import { TEST_IMAGE } from '@girder-worker/test-helpers';
+import { runShell, TEST_IMAGE } from '@girder-worker/test-helpers';
 import { Services } from '@girder-worker/transforms';
 import { GirderFileIdToStream } from '../src/index.ts';
 
@@ -18,11 +18,6 @@ const size = Number(process.env.BENCH_MIB ?? 1024) * MiB;
 const dir = await mkdtemp(join(tmpdir(), 'gw-girder-bench-'));
 // The server runs in its own process, as a real Girder would.
 const server = await startGirderTestServerProcess();
-const sh = (command: string) =>
-  new Promise<void>((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}`))));
-  });
 try {
   const file = join(dir, 'data.bin');
   execFileSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=1M', `count=${size / MiB}`], { stdio: 'ignore' });
@@ -59,10 +54,10 @@ try {
     if (said.at(-1) !== records) throw new Error(`the container's dd said ${said.at(-1)}, not ${records}`);
     start = performance.now();
     await Promise.all([
-      sh(
+      runShell(
         `curl -sf -H 'Girder-Token: ${server.token}' -o ${join(dir, 'fifo', 'in')} ${server.apiUrl}/file/${girderFile._id}/download`,
       ),
-      sh(
+      runShell(
         `test "$(docker run --rm --network none -v ${join(dir, 'fifo')}:/f ${TEST_IMAGE} sh -c 'dd if=/f/in of=/dev/null bs=1M iflag=fullblock 2>&1 | tail -n 1')" = '${records}'`,
       ),
     ]);
@@ -73,7 +68,7 @@ try {
     await dockerRun({ image: TEST_IMAGE, pullImage: false, containerArgs: ['true'] });
     oursFixed.push(performance.now() - start);
     start = performance.now();
-    await sh(`docker run --rm --network none ${TEST_IMAGE} true`);
+    await runShell(`docker run --rm --network none ${TEST_IMAGE} true`);
     rawFixed.push(performance.now() - start);
   }
   const best = (values: number[]) => Math.min(...values);

@@ -11,5 +11,6 @@ export { assertNoLeaks, countOpenFds, type LeakCheckOptions, listFifos } from '.
 export { type RabbitMqServerHandle, startRabbitMqServer } from './rabbitmq-server.ts';
 export { type RedisServerHandle, type RedisServerOptions, startRedisServer } from './redis-server.ts';
 export { buildLargeImage, pushToRegistry, startTestRegistry, type TestRegistry } from './registry.ts';
+export { runShell } from './shell.ts';
 export { assertUnchanged, diffSnapshot, type FileSnapshot, snapshotFiles } from './snapshot.ts';
 export { median, peakRssMiB, range } from './stats.ts';
