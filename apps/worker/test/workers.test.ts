@@ -14,7 +14,7 @@ import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelRun, getRunStatus, submitRun, waitForRun } from '../src/index.ts';
 import { connectionOf } from '../src/queue-common.ts';
-import { runCli, startWorkers as startWorkerProcesses, stopWorkers } from './helpers.ts';
+import { runCli, startWorkers as startWorkerProcesses, stopWorkers, workersReady } from './helpers.ts';
 
 let redis: RedisServerHandle;
 let queueCounter = 0;
@@ -53,11 +53,7 @@ describe('girder-worker worker (BullMQ on a real Redis)', { timeout: 180_000 }, 
     const queue = `spread-${++queueCounter}`;
     const workers = startWorkers(queue, 2);
     try {
-      await waitFor(
-        () => workers.every((w) => w.output().includes('takes runs from queue')),
-        'workers to start',
-        20_000,
-      );
+      await workersReady(workers);
       const ids = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           submitRun({ redisUrl: redis.url, queue, spec: spec(['sh', '-c', `sleep 0.2; echo run-${i}`]) }),
@@ -80,11 +76,7 @@ describe('girder-worker worker (BullMQ on a real Redis)', { timeout: 180_000 }, 
     const queue = `kill-${++queueCounter}`;
     const workers = startWorkers(queue, 2);
     try {
-      await waitFor(
-        () => workers.every((w) => w.output().includes('takes runs from queue')),
-        'workers to start',
-        20_000,
-      );
+      await workersReady(workers);
       const id = await submitRun({
         redisUrl: redis.url,
         queue,
