@@ -8,10 +8,11 @@
 // wall time mostly measures the wait for a core, CPU time what the process itself costs.
 // Needs the app built (pnpm turbo run build --filter=girder-worker...).
 // Rerun: pnpm --filter girder-worker bench:cli   (GW_BENCH_ROUNDS=15 by default)
+
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { TEST_IMAGE } from '@girder-worker/test-helpers';
 
-const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 const ROUNDS = Number(process.env.GW_BENCH_ROUNDS ?? 15);
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const node = process.execPath;
@@ -28,16 +29,16 @@ const cases: Case[] = [
   { name: 'node -e 0', command: node, args: ['-e', '0'] },
   { name: 'girder-worker --help', command: node, args: [CLI, '--help'] },
   { name: 'girder-worker --help (no compile cache)', command: node, args: [CLI, '--help'], env: noCache },
-  { name: 'docker run --rm … echo hi', command: 'docker', args: ['run', '--rm', IMAGE, 'echo', 'hi'] },
+  { name: 'docker run --rm … echo hi', command: 'docker', args: ['run', '--rm', TEST_IMAGE, 'echo', 'hi'] },
   {
     name: 'girder-worker run … echo hi',
     command: node,
-    args: [CLI, 'run', '--image', IMAGE, '--no-pull', '--', 'echo', 'hi'],
+    args: [CLI, 'run', '--image', TEST_IMAGE, '--no-pull', '--', 'echo', 'hi'],
   },
   {
     name: 'girder-worker run … echo hi (no compile cache)',
     command: node,
-    args: [CLI, 'run', '--image', IMAGE, '--no-pull', '--', 'echo', 'hi'],
+    args: [CLI, 'run', '--image', TEST_IMAGE, '--no-pull', '--', 'echo', 'hi'],
     env: noCache,
   },
 ];
