@@ -35,7 +35,7 @@ describe('streams', () => {
     });
     expect(reporter.stdout()).toEqual([`${expected}  -`]);
     expect(await hashFile(file)).toBe(expected);
-  });
+  }, 600_000); // 1 GiB on a machine that may be busy: a hang, not slowness, should fail
 
   it('streams a named output pipe to a host sink', async () => {
     const hash = createHash('sha256');
