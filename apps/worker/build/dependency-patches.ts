@@ -59,6 +59,13 @@ const PATCHES: readonly Patch[] = [
     installed: ['dockerode', 'docker-modem/lib/ssh.js'],
   },
   {
+    // Its redirect-following wrapper takes the module as a prototype and calls only `request`.
+    file: /[\\/]docker-modem[\\/]lib[\\/]http\.js$/,
+    text: "nativeHttps = require('https'),",
+    replacement: 'nativeHttps = { request: function () { var https = LOAD; return https.request.apply(https, arguments); } },',
+    installed: ['https'],
+  },
+  {
     file: /[\\/]ky[\\/]distribution[\\/]core[\\/]constants\.js$/,
     text: 'export const supportsRequestStreams = (() => {',
     replacement: 'export const supportsRequestStreams = true;\nconst probeRequestStreams = () => (() => {',
