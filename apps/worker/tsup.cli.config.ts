@@ -33,6 +33,8 @@ const config: ReturnType<typeof createBuildConfig> = createBuildConfig({
   banner: {
     js: "import { createRequire as __gwCreateRequire } from 'node:module';\nconst require = __gwCreateRequire(import.meta.url);",
   },
+  // `node:` imports go to the plugins below (tsup would otherwise take them first, as external).
+  removeNodeProtocol: false,
   esbuildPlugins: [httpWithoutUndici(), builtinsFromRequire(), dependencyPatches()],
   esbuildOptions(options) {
     options.chunkNames = 'cli-chunks/[name]-[hash]';

@@ -59,6 +59,42 @@ const PATCHES: readonly Patch[] = [
     installed: ['dockerode', 'docker-modem/lib/ssh.js'],
   },
   {
+    // The rest are bundled still, but evaluated on first use only (a `require` inside a function).
+    // dockerode's build-context helpers: `.dockerignore` rules, tar packing and gzip, for buildImage.
+    file: /[\\/]dockerode[\\/]lib[\\/]util\.js$/,
+    text: "var DockerIgnore = require('@balena/dockerignore');",
+    replacement:
+      "var DockerIgnore = function () { return require('@balena/dockerignore').apply(this, arguments); };",
+    installed: [],
+  },
+  {
+    file: /[\\/]dockerode[\\/]lib[\\/]util\.js$/,
+    text: "var tar = require('tar-fs');",
+    replacement: "var tar = { pack: function () { var t = require('tar-fs'); return t.pack.apply(t, arguments); } };",
+    installed: [],
+  },
+  {
+    file: /[\\/]dockerode[\\/]lib[\\/]util\.js$/,
+    text: "var zlib = require('zlib');",
+    replacement: "var zlib = { createGzip: function () { return require('zlib').createGzip.apply(null, arguments); } };",
+    installed: [],
+  },
+  {
+    // The duplex of a hijacked (stdin) attach, on readable-stream: `run` attaches without stdin.
+    file: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/,
+    text: "HttpDuplex = require('./http_duplex'),",
+    replacement: "HttpDuplex = function (req, res) { var H = require('./http_duplex'); return new H(req, res); },",
+    installed: [],
+  },
+  {
+    // `debug` reads DEBUG when it loads: without it the logger is never on.
+    file: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/,
+    text: "debug = require('debug')('modem'),",
+    replacement:
+      "debug = process.env.DEBUG ? require('debug')('modem') : Object.assign(function () {}, { enabled: false }),",
+    installed: [],
+  },
+  {
     // Its redirect-following wrapper takes the module as a prototype and calls only `request`.
     file: /[\\/]docker-modem[\\/]lib[\\/]http\.js$/,
     text: "nativeHttps = require('https'),",
