@@ -95,6 +95,14 @@ const PATCHES: readonly Patch[] = [
     installed: [],
   },
   {
+    // A Unix socket has no TLS server name, but Node's agent works one out for every request (and
+    // on the first one compiles its IPv6 regular expression: several ms before the first request).
+    file: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/,
+    text: '      optionsf.socketPath = socketPath;',
+    replacement: "      optionsf.socketPath = socketPath;\n      optionsf.servername = '';",
+    installed: [],
+  },
+  {
     // Its redirect-following wrapper takes the module as a prototype and calls only `request`.
     file: /[\\/]docker-modem[\\/]lib[\\/]http\.js$/,
     text: "nativeHttps = require('https'),",
