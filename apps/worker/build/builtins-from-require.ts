@@ -1,3 +1,4 @@
+import { builtinModules } from 'node:module';
 import type { Options } from 'tsup';
 
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
@@ -27,15 +28,14 @@ const DESCRIPTOR_LAZY: ReadonlySet<string> = new Set(['util', 'fs', 'buffer']);
 /** Built-ins served by another plugin (`http-without-undici`), or that must stay ES imports. */
 const LEFT_ALONE: ReadonlySet<string> = new Set(['http', 'module']);
 
+/** Node's built-in modules, by bare name. */
+const builtins: ReadonlySet<string> = new Set(builtinModules.filter((name) => !name.startsWith('_')));
+
 /** The bare name of a built-in specifier (`node:fs/promises` → `fs/promises`), or undefined. */
 function builtinName(specifier: string): string | undefined {
   const name = specifier.startsWith('node:') ? specifier.slice('node:'.length) : specifier;
   return builtins.has(name) ? name : undefined;
 }
-
-const builtins: ReadonlySet<string> = new Set(
-  (await import('node:module')).builtinModules.filter((name) => !name.startsWith('_')),
-);
 
 /** The source of the module that stands for built-in `name`. */
 function standIn(name: string): string {

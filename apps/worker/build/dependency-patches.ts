@@ -30,6 +30,10 @@ interface Patch {
  * their place —, docker-modem's full formatting of every request for a debug line that is off, and
  * ky's feature probes, which at import time touch `Request` and `FormData` and so make Node load
  * undici (about 60 ms of CPU): on every Node this package supports (>= 22) both answer true.
+ * Also bundled but run only on first use: dockerode's build-context helpers (.dockerignore rules,
+ * tar-fs and zlib, for `buildImage`), docker-modem's duplex for a hijacked attach (readable-stream),
+ * its `https` (TLS, for an `https://` Docker host only) and its `debug` logger (only when DEBUG is
+ * set, which is when `debug` would log); and no TLS server name is worked out for the Docker socket.
  */
 const PATCHES: readonly Patch[] = [
   {
@@ -70,20 +74,23 @@ const PATCHES: readonly Patch[] = [
   {
     file: /[\\/]dockerode[\\/]lib[\\/]util\.js$/,
     text: "var tar = require('tar-fs');",
-    replacement: "var tar = { pack: function () { var t = require('tar-fs'); return t.pack.apply(t, arguments); } };",
+    replacement:
+      "var tar = { pack: function () { var t = require('tar-fs'); return t.pack.apply(t, arguments); } };",
     installed: [],
   },
   {
     file: /[\\/]dockerode[\\/]lib[\\/]util\.js$/,
     text: "var zlib = require('zlib');",
-    replacement: "var zlib = { createGzip: function () { return require('zlib').createGzip.apply(null, arguments); } };",
+    replacement:
+      "var zlib = { createGzip: function () { return require('zlib').createGzip.apply(null, arguments); } };",
     installed: [],
   },
   {
     // The duplex of a hijacked (stdin) attach, on readable-stream: `run` attaches without stdin.
     file: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/,
     text: "HttpDuplex = require('./http_duplex'),",
-    replacement: "HttpDuplex = function (req, res) { var H = require('./http_duplex'); return new H(req, res); },",
+    replacement:
+      "HttpDuplex = function (req, res) { var H = require('./http_duplex'); return new H(req, res); },",
     installed: [],
   },
   {
@@ -106,8 +113,9 @@ const PATCHES: readonly Patch[] = [
     // Its redirect-following wrapper takes the module as a prototype and calls only `request`.
     file: /[\\/]docker-modem[\\/]lib[\\/]http\.js$/,
     text: "nativeHttps = require('https'),",
-    replacement: 'nativeHttps = { request: function () { var https = LOAD; return https.request.apply(https, arguments); } },',
-    installed: ['https'],
+    replacement:
+      "nativeHttps = { request: function () { var https = require('https'); return https.request.apply(https, arguments); } },",
+    installed: [],
   },
   {
     file: /[\\/]ky[\\/]distribution[\\/]core[\\/]constants\.js$/,
