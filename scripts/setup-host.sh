@@ -70,8 +70,10 @@ if ! docker info >/dev/null 2>&1; then
   log "starting dockerd (no bridge: containers get loopback only)"
   $SUDO mkdir -p "$(dirname "$DOCKERD_LOG")"
   # setsid + nohup: the daemon outlives this script and the shell that ran it.
+  # --max-download-attempts=1: a layer download that fails is not retried by the engine (its
+  # default, 5 retries waiting 5+10+15+20+25 s, made the "registry stopped mid-pull" test idle 75 s).
   $SUDO setsid nohup dockerd --bridge=none --iptables=false --ip-forward=false --ip-masq=false \
-    >"$DOCKERD_LOG" 2>&1 </dev/null &
+    --max-download-attempts=1 >"$DOCKERD_LOG" 2>&1 </dev/null &
   for _ in $(seq 1 120); do
     docker info >/dev/null 2>&1 && break
     sleep 0.5

@@ -1,4 +1,5 @@
 import { createBuildConfig } from '@girder-worker/build-config';
+import { builtinsFromRequire } from './build/builtins-from-require.ts';
 import { dependencyPatches } from './build/dependency-patches.ts';
 import { httpWithoutUndici } from './build/http-without-undici.ts';
 
@@ -32,7 +33,9 @@ const config: ReturnType<typeof createBuildConfig> = createBuildConfig({
   banner: {
     js: "import { createRequire as __gwCreateRequire } from 'node:module';\nconst require = __gwCreateRequire(import.meta.url);",
   },
-  esbuildPlugins: [httpWithoutUndici(), dependencyPatches()],
+  // `node:` imports go to the plugins below (tsup would otherwise take them first, as external).
+  removeNodeProtocol: false,
+  esbuildPlugins: [httpWithoutUndici(), builtinsFromRequire(), dependencyPatches()],
   esbuildOptions(options) {
     options.chunkNames = 'cli-chunks/[name]-[hash]';
   },

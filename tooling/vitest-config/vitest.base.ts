@@ -39,8 +39,9 @@ export function createTestConfig(overrides: NonNullable<ViteUserConfig['test']> 
     resolve: { alias: workspaceAliases() },
     test: {
       include: ['test/**/*.test.ts'],
-      testTimeout: 60_000,
-      hookTimeout: 60_000,
+      // Generous: a hang should fail, slowness on a shared, loaded machine should not.
+      testTimeout: 180_000,
+      hookTimeout: 120_000,
       fileParallelism: false,
       pool: 'forks',
       retry: 0,

@@ -11,10 +11,9 @@ import {
   createDockerRunHandler,
   publishDockerRun,
 } from '@girder-worker/celery';
-import { startRabbitMqServer, startRedisServer } from '@girder-worker/test-helpers';
+import { median, startRabbitMqServer, startRedisServer, TEST_IMAGE } from '@girder-worker/test-helpers';
 import { createWorker, submitRun, waitForRun } from '../src/index.ts';
 
-const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 const TASKS = Number(process.env.GW_BENCH_TASKS ?? 100);
 const ROUNDS = Number(process.env.GW_BENCH_ROUNDS ?? 3);
 const CONCURRENCY = 2;
@@ -30,7 +29,7 @@ async function celeryRound(url: string, round: number): Promise<number> {
     for (let i = 0; i < TASKS; i++)
       await publishDockerRun(broker, {
         queue,
-        image: IMAGE,
+        image: TEST_IMAGE,
         pullImage: false,
         containerArgs: ['echo', 'hi'],
       });
@@ -64,7 +63,7 @@ async function celeryRound(url: string, round: number): Promise<number> {
 /** Submits TASKS runs to BullMQ, then times a worker draining them. */
 async function bullmqRound(round: number): Promise<number> {
   const queue = `bench-bullmq-${round}-${Date.now().toString(36)}`;
-  const spec = { image: IMAGE, pullImage: false, containerArgs: ['echo', 'hi'] };
+  const spec = { image: TEST_IMAGE, pullImage: false, containerArgs: ['echo', 'hi'] };
   const ids: string[] = [];
   for (let i = 0; i < TASKS; i++) ids.push(await submitRun({ redisUrl: redis.url, queue, spec }));
   const start = performance.now();
@@ -80,7 +79,6 @@ async function bullmqRound(round: number): Promise<number> {
   return ms;
 }
 
-const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number;
 try {
   const times = { bullmq: [] as number[], redis: [] as number[], amqp: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {

@@ -8,12 +8,15 @@
 // wall time mostly measures the wait for a core, CPU time what the process itself costs.
 // Needs the app built (pnpm turbo run build --filter=girder-worker...).
 // Rerun: pnpm --filter girder-worker bench:cli   (GW_BENCH_ROUNDS=15 by default)
+// Before/after in one run: GW_BENCH_BEFORE=/path/to/an/older/dist/cli.js (a copy of another build)
+// adds its `--help` and `run` as cases of their own, interleaved with the rest.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { TEST_IMAGE } from '@girder-worker/test-helpers';
 
-const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 const ROUNDS = Number(process.env.GW_BENCH_ROUNDS ?? 15);
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const BEFORE = process.env.GW_BENCH_BEFORE;
 const node = process.execPath;
 const noCache = { NODE_DISABLE_COMPILE_CACHE: '1' };
 
@@ -28,18 +31,28 @@ const cases: Case[] = [
   { name: 'node -e 0', command: node, args: ['-e', '0'] },
   { name: 'girder-worker --help', command: node, args: [CLI, '--help'] },
   { name: 'girder-worker --help (no compile cache)', command: node, args: [CLI, '--help'], env: noCache },
-  { name: 'docker run --rm … echo hi', command: 'docker', args: ['run', '--rm', IMAGE, 'echo', 'hi'] },
+  { name: 'docker run --rm … echo hi', command: 'docker', args: ['run', '--rm', TEST_IMAGE, 'echo', 'hi'] },
   {
     name: 'girder-worker run … echo hi',
     command: node,
-    args: [CLI, 'run', '--image', IMAGE, '--no-pull', '--', 'echo', 'hi'],
+    args: [CLI, 'run', '--image', TEST_IMAGE, '--no-pull', '--', 'echo', 'hi'],
   },
   {
     name: 'girder-worker run … echo hi (no compile cache)',
     command: node,
-    args: [CLI, 'run', '--image', IMAGE, '--no-pull', '--', 'echo', 'hi'],
+    args: [CLI, 'run', '--image', TEST_IMAGE, '--no-pull', '--', 'echo', 'hi'],
     env: noCache,
   },
+  ...(BEFORE
+    ? [
+        { name: 'before: girder-worker --help', command: node, args: [BEFORE, '--help'] },
+        {
+          name: 'before: girder-worker run … echo hi',
+          command: node,
+          args: [BEFORE, 'run', '--image', TEST_IMAGE, '--no-pull', '--', 'echo', 'hi'],
+        },
+      ]
+    : []),
 ];
 
 /** Wall and CPU time of one process, in ms. */
@@ -108,6 +121,10 @@ console.log(
 console.log(
   `| \`run\` ÷ \`docker run\` wall, bound ≤ 1.2 | ${(run / docker).toFixed(2)} (${run <= 1.2 * docker ? 'met' : 'not met'}) | |`,
 );
+if (BEFORE)
+  console.log(
+    `| before: \`run\` ÷ \`docker run\` wall | ${(wall('before: girder-worker run … echo hi') / docker).toFixed(2)} | |`,
+  );
 console.log(
   `| \`run\` ÷ \`docker run\` wall, no compile cache | ${(wall('girder-worker run … echo hi (no compile cache)') / docker).toFixed(2)} | |`,
 );

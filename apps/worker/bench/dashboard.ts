@@ -2,12 +2,11 @@
 // of 10 finished runs, in the same run: time until the first run card shows in headless Chromium,
 // and the board's API answer for the page. Needs Chromium (/usr/bin/chromium or GW_CHROMIUM).
 // Rerun: pnpm --filter girder-worker bench
-import { startRedisServer } from '@girder-worker/test-helpers';
+import { median, startRedisServer, TEST_IMAGE } from '@girder-worker/test-helpers';
 import { Queue, Worker } from 'bullmq';
 import { chromium } from 'playwright-core';
 import { startDashboard } from '../src/index.ts';
 
-const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 // A private redis-server on a free loopback port, answering before the bench starts.
 const redis = await startRedisServer();
 const url = redis.url;
@@ -22,7 +21,7 @@ async function fill(name: string, count: number): Promise<void> {
       Array.from({ length: n }, (_, k) => ({
         name: 'run',
         data: {
-          spec: { image: IMAGE, pullImage: false, containerArgs: ['echo', `run ${i + k}`] },
+          spec: { image: TEST_IMAGE, pullImage: false, containerArgs: ['echo', `run ${i + k}`] },
           girderToken: 'not-shown',
         },
       })),
@@ -50,7 +49,6 @@ try {
   const fillSeconds = (performance.now() - started) / 1000;
   const board = await startDashboard({ redisUrl: url, queue: 'large', port: 0 });
   const small = await startDashboard({ redisUrl: url, queue: 'small', port: 0 });
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number;
   const load = async (base: string, queue: string): Promise<number> => {
     const page = await browser.newPage();
     await page.route('**/*', (route) =>
@@ -58,7 +56,7 @@ try {
     );
     const t = performance.now();
     await page.goto(`${base}queue/${queue}?status=completed`);
-    await page.getByText(`${IMAGE} on bench`).first().waitFor({ timeout: 60_000 });
+    await page.getByText(`${TEST_IMAGE} on bench`).first().waitFor({ timeout: 60_000 });
     const ms = performance.now() - t;
     await page.close();
     return ms;

@@ -2,11 +2,10 @@
 // at concurrency 2. Needs the app built (pnpm turbo run build --filter=girder-worker...).
 // Rerun: pnpm --filter girder-worker bench
 import { spawn } from 'node:child_process';
-import { startRedisServer } from '@girder-worker/test-helpers';
+import { median, startRedisServer, TEST_IMAGE } from '@girder-worker/test-helpers';
 import { executeRun, loadRunSpec, submitRun, waitForRun } from '../src/index.ts';
 
-const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
-const spec = { image: IMAGE, pullImage: false, containerArgs: ['true'] };
+const spec = { image: TEST_IMAGE, pullImage: false, containerArgs: ['true'] };
 // A private redis-server on a free loopback port, answering before the bench starts.
 const redis = await startRedisServer();
 const url = redis.url;
@@ -20,7 +19,6 @@ await new Promise<void>((resolve) =>
   worker.stderr.on('data', (d: Buffer) => d.toString().includes('takes runs') && resolve()),
 );
 try {
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number;
   const local: number[] = [];
   const queued: number[] = [];
   for (let i = 0; i < 15; i++) {

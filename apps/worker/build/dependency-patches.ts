@@ -30,6 +30,10 @@ interface Patch {
  * their place —, docker-modem's full formatting of every request for a debug line that is off, and
  * ky's feature probes, which at import time touch `Request` and `FormData` and so make Node load
  * undici (about 60 ms of CPU): on every Node this package supports (>= 22) both answer true.
+ * Also bundled but run only on first use: dockerode's build-context helpers (.dockerignore rules,
+ * tar-fs and zlib, for `buildImage`), docker-modem's duplex for a hijacked attach (readable-stream),
+ * its `https` (TLS, for an `https://` Docker host only) and its `debug` logger (only when DEBUG is
+ * set, which is when `debug` would log); and no TLS server name is worked out for the Docker socket.
  */
 const PATCHES: readonly Patch[] = [
   {
@@ -57,6 +61,61 @@ const PATCHES: readonly Patch[] = [
     text: "ssh = require('./ssh')",
     replacement: 'ssh = function () { return LOAD.apply(this, arguments); }',
     installed: ['dockerode', 'docker-modem/lib/ssh.js'],
+  },
+  {
+    // The rest are bundled still, but evaluated on first use only (a `require` inside a function).
+    // dockerode's build-context helpers: `.dockerignore` rules, tar packing and gzip, for buildImage.
+    file: /[\\/]dockerode[\\/]lib[\\/]util\.js$/,
+    text: "var DockerIgnore = require('@balena/dockerignore');",
+    replacement:
+      "var DockerIgnore = function () { return require('@balena/dockerignore').apply(this, arguments); };",
+    installed: [],
+  },
+  {
+    file: /[\\/]dockerode[\\/]lib[\\/]util\.js$/,
+    text: "var tar = require('tar-fs');",
+    replacement:
+      "var tar = { pack: function () { var t = require('tar-fs'); return t.pack.apply(t, arguments); } };",
+    installed: [],
+  },
+  {
+    file: /[\\/]dockerode[\\/]lib[\\/]util\.js$/,
+    text: "var zlib = require('zlib');",
+    replacement:
+      "var zlib = { createGzip: function () { return require('zlib').createGzip.apply(null, arguments); } };",
+    installed: [],
+  },
+  {
+    // The duplex of a hijacked (stdin) attach, on readable-stream: `run` attaches without stdin.
+    file: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/,
+    text: "HttpDuplex = require('./http_duplex'),",
+    replacement:
+      "HttpDuplex = function (req, res) { var H = require('./http_duplex'); return new H(req, res); },",
+    installed: [],
+  },
+  {
+    // `debug` reads DEBUG when it loads: without it the logger is never on.
+    file: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/,
+    text: "debug = require('debug')('modem'),",
+    replacement:
+      "debug = process.env.DEBUG ? require('debug')('modem') : Object.assign(function () {}, { enabled: false }),",
+    installed: [],
+  },
+  {
+    // A Unix socket has no TLS server name, but Node's agent works one out for every request (and
+    // on the first one compiles its IPv6 regular expression: several ms before the first request).
+    file: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/,
+    text: '      optionsf.socketPath = socketPath;',
+    replacement: "      optionsf.socketPath = socketPath;\n      optionsf.servername = '';",
+    installed: [],
+  },
+  {
+    // Its redirect-following wrapper takes the module as a prototype and calls only `request`.
+    file: /[\\/]docker-modem[\\/]lib[\\/]http\.js$/,
+    text: "nativeHttps = require('https'),",
+    replacement:
+      "nativeHttps = { request: function () { var https = require('https'); return https.request.apply(https, arguments); } },",
+    installed: [],
   },
   {
     file: /[\\/]ky[\\/]distribution[\\/]core[\\/]constants\.js$/,

@@ -8,8 +8,7 @@ import {
   type RunDefaults,
   type RunPolicy,
 } from '@girder-worker/docker';
-import { JobManager } from '@girder-worker/girder';
-import { GirderClient, type GirderRequestEvent } from '@girder-worker/girder-client';
+import type { GirderClient, GirderRequestEvent } from '@girder-worker/girder-client';
 import { type Logger, type Reporter, Services, silentLogger } from '@girder-worker/transforms';
 import type Docker from 'dockerode';
 import type { RunSpec } from './spec.ts';
@@ -69,6 +68,8 @@ export async function executeRun(spec: RunSpec, options: ExecuteOptions = {}): P
   let services = new Services();
   let client: GirderClient | undefined;
   if (spec.girder) {
+    // Loaded only for a run that talks to a Girder: most runs do not, and they start sooner.
+    const { GirderClient } = await import('@girder-worker/girder-client');
     client = new GirderClient({
       ...(options.onGirderRequest ? { onRequest: options.onGirderRequest } : {}),
       apiUrl: spec.girder.apiUrl,
@@ -97,6 +98,7 @@ export async function executeRun(spec: RunSpec, options: ExecuteOptions = {}): P
       ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
     });
   if (!client || !spec.girder?.jobId) return run(options.signal, options.reporter);
+  const { JobManager } = await import('@girder-worker/girder');
   const job = new JobManager({ client, jobId: spec.girder.jobId, logger });
   const local = options.reporter;
   return job.run((signal, jobReporter) => {

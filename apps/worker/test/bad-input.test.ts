@@ -1,16 +1,16 @@
 // Bad queued input fails at once, without retries (issue 12, case 12): queue data that is null or
 // of the wrong types is refused as GW_BAD_INPUT on its first try (a permanent Girder 400 is in
 // secrets.test.ts). Case 17: a container's terminal escapes do not reach the failure summary raw.
-import { TEST_IMAGE } from '@girder-worker/test-helpers';
+import { type RedisServerHandle, startRedisServer, TEST_IMAGE } from '@girder-worker/test-helpers';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRunStatus, isRunFailedError, waitForRun } from '../src/index.ts';
 import { connectionOf } from '../src/queue-common.ts';
-import { runCli, startRedis, startWorkers, stopWorkers, workersReady } from './helpers.ts';
+import { runCli, startWorkers, stopWorkers, workersReady } from './helpers.ts';
 
-let redis: Awaited<ReturnType<typeof startRedis>>;
+let redis: RedisServerHandle;
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await startRedisServer();
 });
 afterAll(async () => {
   await redis?.stop();

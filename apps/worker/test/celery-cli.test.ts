@@ -1,14 +1,21 @@
 import { publishDockerRun } from '@girder-worker/celery';
 import { JobStatus } from '@girder-worker/girder';
 import { startGirderTestServer } from '@girder-worker/girder-test-server';
-import { assertNoLeaks, TEST_IMAGE } from '@girder-worker/test-helpers';
+import {
+  assertNoLeaks,
+  freePort,
+  type RedisServerHandle,
+  startRedisServer,
+  TEST_IMAGE,
+  waitFor,
+} from '@girder-worker/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startCli, startRedis, until } from './helpers.ts';
+import { startCli } from './helpers.ts';
 
-let redis: Awaited<ReturnType<typeof startRedis>>;
+let redis: RedisServerHandle;
 
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await startRedisServer();
 });
 afterAll(async () => {
   await redis?.stop();
@@ -18,7 +25,7 @@ describe('girder-worker celery', () => {
   it("takes a docker_run task from Girder's queue, reports the job, counts it, and stops cleanly on SIGTERM", async () => {
     const girder = await startGirderTestServer();
     try {
-      const broker = `${redis.url}/0`;
+      const broker = redis.url;
       const metricsPort = await freePort();
       const worker = startCli([
         'celery',
@@ -31,7 +38,11 @@ describe('girder-worker celery', () => {
         '--stop-grace-ms',
         '500',
       ]);
-      await until(() => worker.output().includes('takes docker_run tasks from celery'), 30_000, 'the worker');
+      await waitFor(
+        () => worker.output().includes('takes docker_run tasks from celery'),
+        'the worker',
+        30_000,
+      );
       const { job } = girder.createJob({ title: 'docker_run', type: 'celery' });
       await publishDockerRun(broker, {
         image: TEST_IMAGE,
@@ -39,7 +50,7 @@ describe('girder-worker celery', () => {
         containerArgs: ['echo', 'hello from the CLI'],
         jobInfoSpec: job.jobInfoSpec as never,
       });
-      await until(() => girder.getJob(job._id).status === JobStatus.SUCCESS, 60_000, 'the job to succeed');
+      await waitFor(() => girder.getJob(job._id).status === JobStatus.SUCCESS, 'the job to succeed', 60_000);
       expect(girder.getJob(job._id).log.join('')).toContain('hello from the CLI\n');
       const scrape = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(scrape).toContain(

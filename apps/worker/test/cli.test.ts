@@ -1,9 +1,15 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assertNoLeaks, listLabelledContainers, makeTempDir, TEST_IMAGE } from '@girder-worker/test-helpers';
+import {
+  assertNoLeaks,
+  listLabelledContainers,
+  makeTempDir,
+  TEST_IMAGE,
+  waitFor,
+} from '@girder-worker/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, runCli, startCli, until } from './helpers.ts';
+import { CLI, runCli, startCli } from './helpers.ts';
 
 afterEach(() => assertNoLeaks());
 
@@ -157,10 +163,10 @@ describe('girder-worker run', () => {
       ['run', '--image', TEST_IMAGE, '--no-pull', '--stop-grace-ms', '500', '--', 'sleep', '60'],
       { env: { GW_WORKER_ID: workerId } },
     );
-    await until(
+    await waitFor(
       async () => (await listLabelledContainers(workerId)).some((c) => c.State === 'running'),
-      20_000,
       'the container to run',
+      20_000,
     );
     child.kill('SIGINT');
     const result = await child.result;

@@ -1,7 +1,13 @@
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startGirderTestServer } from '@girder-worker/girder-test-server';
-import { makeTempDir, TEST_IMAGE } from '@girder-worker/test-helpers';
+import {
+  makeTempDir,
+  type RedisServerHandle,
+  startRedisServer,
+  TEST_IMAGE,
+  waitFor,
+} from '@girder-worker/test-helpers';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,13 +20,12 @@ import {
   submitRun,
   waitForRun,
 } from '../src/index.ts';
-import { startRedis, until } from './helpers.ts';
 
-let redis: Awaited<ReturnType<typeof startRedis>>;
+let redis: RedisServerHandle;
 let browser: Browser;
 
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await startRedisServer();
   browser = await chromium.launch({
     executablePath: process.env.GW_CHROMIUM ?? '/usr/bin/chromium',
     args: [
@@ -148,10 +153,10 @@ describe('girder-worker dashboard and metrics', () => {
       for (const id of ids.slice(7, 9))
         await expect(waitForRun(id, { redisUrl: redis.url, queue })).rejects.toThrow(/code 3/);
       // A running run is stopped by its worker (not removed from the queue): it fails as cancelled.
-      await until(
+      await waitFor(
         async () => (await (await fetch(scrape.url)).text()).includes('girder_worker_containers_running 1'),
-        60_000,
         'the slow run to start',
+        60_000,
       );
       expect((await getRunStatus(slow, { redisUrl: redis.url, queue }))?.state).toBe('active');
       expect(await cancelRun(slow, { redisUrl: redis.url, queue })).toBe('signalled');

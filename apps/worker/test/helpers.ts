@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@girder-worker/test-helpers';
 import { onTestFinished } from 'vitest';
 
 /** The built CLI. */
@@ -48,15 +49,6 @@ export function runCli(
   return startCli(args, options).result;
 }
 
-/** A free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /**
  * A free loopback port below the kernel's ephemeral range, so that no `listen(0)` of a test running
  * beside this one (which always gets an ephemeral port) can take it while it is briefly unused:
@@ -77,63 +69,6 @@ export async function freePortOutsideEphemeralRange(): Promise<number> {
       return port;
     }
   }
-}
-
-/** Waits until `check` returns a truthy value (polling), or fails after `timeoutMs`. */
-export async function until<T>(
-  check: () => T | Promise<T>,
-  timeoutMs = 20_000,
-  what = 'condition',
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Starts a private redis-server on a loopback port (a free one by default); stop it when done. */
-export async function startRedis(
-  port?: number,
-): Promise<{ url: string; port: number; stop: () => Promise<void> }> {
-  port ??= await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  const { Redis } = await import('ioredis');
-  await until(
-    async () => {
-      const client = new Redis(url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      client.on('error', () => {}); // refused until redis-server listens: expected while polling
-      try {
-        await client.connect();
-        return (await client.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        client.disconnect();
-      }
-    },
-    10_000,
-    'redis-server',
-  );
-  return {
-    url,
-    port,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('close', r));
-    },
-  };
 }
 
 /**
@@ -202,9 +137,9 @@ export async function stopWorkers(workers: ReturnType<typeof startWorkers>): Pro
 
 /** Waits until each worker process says it takes runs. */
 export async function workersReady(workers: ReturnType<typeof startWorkers>): Promise<void> {
-  await until(
+  await waitFor(
     () => workers.every((w) => w.output().includes('takes runs from queue')),
-    20_000,
     'workers to start',
+    20_000,
   );
 }

@@ -1,18 +1,10 @@
 // An unreachable Redis (issue 12, case 10): `status`, `cancel` and `submit` fail with one clear
 // line and exit 1 instead of hanging; a worker whose Redis goes away logs one line, not a stack
 // per reconnect attempt, and takes runs again once Redis is back.
-import { TEST_IMAGE } from '@girder-worker/test-helpers';
+import { type RedisServerHandle, startRedisServer, TEST_IMAGE, waitFor } from '@girder-worker/test-helpers';
 import { describe, expect, it } from 'vitest';
 import { submitRun, waitForRun } from '../src/index.ts';
-import {
-  freePortOutsideEphemeralRange,
-  runCli,
-  startRedis,
-  startWorkers,
-  stopWorkers,
-  until,
-  workersReady,
-} from './helpers.ts';
+import { freePortOutsideEphemeralRange, runCli, startWorkers, stopWorkers, workersReady } from './helpers.ts';
 
 const spec = JSON.stringify({ image: TEST_IMAGE, pullImage: false, containerArgs: ['true'] });
 
@@ -46,8 +38,8 @@ describe('an unreachable Redis', () => {
 
   it('makes a worker log one line while it reconnects, and go on once Redis is back', async () => {
     // Stopped and started again on the same port: a port no other test can be given meanwhile.
-    const redis = await startRedis(await freePortOutsideEphemeralRange());
-    let restarted: Awaited<ReturnType<typeof startRedis>> | undefined;
+    const redis = await startRedisServer({ port: await freePortOutsideEphemeralRange() });
+    let restarted: RedisServerHandle | undefined;
     const queue = 'reconnect';
     const workers = startWorkers(redis.url, queue, 1, ['--concurrency', '1']);
     const [worker] = workers;
@@ -55,11 +47,11 @@ describe('an unreachable Redis', () => {
     try {
       await workersReady(workers);
       await redis.stop();
-      await until(() => worker.output().includes('lost the connection to Redis'), 20_000, 'the lost line');
+      await waitFor(() => worker.output().includes('lost the connection to Redis'), 'the lost line', 20_000);
       // Let ioredis and BullMQ fail several reconnect attempts before Redis comes back.
       await new Promise((resolve) => setTimeout(resolve, 3000));
-      restarted = await startRedis(redis.port);
-      await until(() => worker.output().includes('reconnected to Redis'), 30_000, 'the reconnected line');
+      restarted = await startRedisServer({ port: redis.port });
+      await waitFor(() => worker.output().includes('reconnected to Redis'), 'the reconnected line', 30_000);
       const id = await submitRun({ redisUrl: redis.url, queue, spec: JSON.parse(spec) });
       const result = await waitForRun(id, { redisUrl: redis.url, queue, timeoutMs: 60_000 });
       expect(result.exitCode).toBe(0);

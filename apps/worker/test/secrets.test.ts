@@ -1,25 +1,18 @@
 // Secrets never reach what we store or print (issue 12, cases 9 and 15): a Girder that echoes the
 // request headers (token included) in its error body, run by the CLI and through the queue.
-import { TEST_IMAGE } from '@girder-worker/test-helpers';
+import { type RedisServerHandle, startRedisServer, TEST_IMAGE } from '@girder-worker/test-helpers';
 import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionOf } from '../src/queue-common.ts';
-import {
-  runCli,
-  startEchoingGirder,
-  startRedis,
-  startWorkers,
-  stopWorkers,
-  workersReady,
-} from './helpers.ts';
+import { runCli, startEchoingGirder, startWorkers, stopWorkers, workersReady } from './helpers.ts';
 
 const TOKEN = 'gwTokenQ8x2Lm9Pv4Rt6Yw1Zk3';
 const FILE_ID = '65f0a1b2c3d4e5f601234567';
 
-let redis: Awaited<ReturnType<typeof startRedis>>;
+let redis: RedisServerHandle;
 let queueCounter = 0;
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await startRedisServer();
 });
 afterAll(async () => {
   await redis?.stop();

@@ -1,14 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRunPolicy } from '@girder-worker/docker';
-import { TEST_IMAGE } from '@girder-worker/test-helpers';
+import { LOCAL_IMAGE, type RedisServerHandle, startRedisServer } from '@girder-worker/test-helpers';
 import { type BindMountVolume, isSpecValidationError } from '@girder-worker/transforms';
 import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorker, loadRunSpec, resolveSpecPaths, submitRun } from '../src/index.ts';
-import { startRedis } from './helpers.ts';
 
-const base = { image: TEST_IMAGE, pullImage: false };
 const relativeVolume = {
   $transform: 'BindMountVolume',
   hostPath: 'gw-relative-dir',
@@ -28,32 +26,32 @@ function refusal(fn: () => unknown): string {
 describe('loadRunSpec: the same checks as dockerRun', () => {
   it.each([
     [
-      { ...base, pullImage: 'yes' },
+      { ...LOCAL_IMAGE, pullImage: 'yes' },
       'pullImage: expected true, false, "always", "if-not-present" or "never", got "yes"',
     ],
     [
-      { ...base, image: 'Not An Image' },
+      { ...LOCAL_IMAGE, image: 'Not An Image' },
       'image: expected an image name such as "alpine:3", got "Not An Image"',
     ],
     [
-      { ...base, createOptions: { Env: 'A=1' } },
+      { ...LOCAL_IMAGE, createOptions: { Env: 'A=1' } },
       'createOptions.Env: expected an array of "NAME=value" strings, got "A=1"',
     ],
     [
-      { ...base, streamConnectors: ['x'] },
+      { ...LOCAL_IMAGE, streamConnectors: ['x'] },
       'streamConnectors[0]: expected a stream connector transform (Connect, ProgressPipe, …), got "x"',
     ],
     [
-      { ...base, girder: { apiUrl: 'http://127.0.0.1:1/api/v1', apiKey: 'secret-key' } },
+      { ...LOCAL_IMAGE, girder: { apiUrl: 'http://127.0.0.1:1/api/v1', apiKey: 'secret-key' } },
       'girder.apiKey: expected no API key in a spec (pass GIRDER_TOKEN, or girderToken at submit), got "(hidden)"',
     ],
     [
-      { ...base, girder: { apiUrl: 'http://127.0.0.1:1/api/v1', user: 'me' } },
+      { ...LOCAL_IMAGE, girder: { apiUrl: 'http://127.0.0.1:1/api/v1', user: 'me' } },
       'girder.user: expected apiUrl or jobId, got "user"',
     ],
     [
       {
-        ...base,
+        ...LOCAL_IMAGE,
         containerArgs: [
           {
             $transform: 'Connect',
@@ -71,7 +69,7 @@ describe('loadRunSpec: the same checks as dockerRun', () => {
   it('submitRun refuses what run refuses, before anything is queued', async () => {
     const error = await submitRun({
       redisUrl: 'redis://127.0.0.1:1',
-      spec: { ...base, pullImage: 'yes' },
+      spec: { ...LOCAL_IMAGE, pullImage: 'yes' },
     }).catch((e: unknown) => e);
     expect(isSpecValidationError(error)).toBe(true);
     expect((error as Error).message).toBe(
@@ -80,18 +78,18 @@ describe('loadRunSpec: the same checks as dockerRun', () => {
   });
 
   it('resolves relative host paths by the fields that are paths, only given a base directory', () => {
-    expect(refusal(() => loadRunSpec({ ...base, containerArgs: [relativeVolume] }))).toBe(
+    expect(refusal(() => loadRunSpec({ ...LOCAL_IMAGE, containerArgs: [relativeVolume] }))).toBe(
       'containerArgs[0].hostPath: expected an absolute path, got "gw-relative-dir"',
     );
     const spec = loadRunSpec(
-      { ...base, containerArgs: [relativeVolume, 'hostPath'] },
+      { ...LOCAL_IMAGE, containerArgs: [relativeVolume, 'hostPath'] },
       { baseDir: '/srv/specs' },
     );
     expect((spec.options.containerArgs as BindMountVolume[])[0]?.hostPath).toBe('/srv/specs/gw-relative-dir');
     expect(spec.options.containerArgs?.[1]).toBe('hostPath');
     const resolved = resolveSpecPaths(
       {
-        ...base,
+        ...LOCAL_IMAGE,
         containerArgs: [{ $transform: 'HostFileSource', path: 'in.txt' }],
         girder: { apiUrl: 'http://127.0.0.1:1/api/v1' },
       },
@@ -105,9 +103,9 @@ describe('loadRunSpec: the same checks as dockerRun', () => {
 });
 
 describe('a worker and specs from the queue', () => {
-  let redis: Awaited<ReturnType<typeof startRedis>>;
+  let redis: RedisServerHandle;
   beforeAll(async () => {
-    redis = await startRedis();
+    redis = await startRedisServer();
   });
   afterAll(async () => {
     await redis?.stop();
@@ -139,7 +137,10 @@ describe('a worker and specs from the queue', () => {
       queue: 'spec-relative',
       reapIntervalMs: 0,
     });
-    const outcome = await failureOf('spec-relative', { ...base, containerArgs: ['ls', relativeVolume] });
+    const outcome = await failureOf('spec-relative', {
+      ...LOCAL_IMAGE,
+      containerArgs: ['ls', relativeVolume],
+    });
     expect(outcome.reason).toBe(
       'GW_BAD_INPUT: containerArgs[1].hostPath: expected an absolute path, got "gw-relative-dir"',
     );
@@ -156,7 +157,7 @@ describe('a worker and specs from the queue', () => {
       policy,
     });
     const outcome = await failureOf('spec-policy', {
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: ['true'],
       createOptions: { HostConfig: { Privileged: true } },
     });

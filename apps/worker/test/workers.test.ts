@@ -2,18 +2,25 @@ import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startGirderTestServer } from '@girder-worker/girder-test-server';
-import { makeTempDir, TEST_IMAGE, testDocker } from '@girder-worker/test-helpers';
+import {
+  makeTempDir,
+  type RedisServerHandle,
+  startRedisServer,
+  TEST_IMAGE,
+  testDocker,
+  waitFor,
+} from '@girder-worker/test-helpers';
 import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelRun, getRunStatus, submitRun, waitForRun } from '../src/index.ts';
 import { connectionOf } from '../src/queue-common.ts';
-import { runCli, startRedis, startWorkers as startWorkerProcesses, stopWorkers, until } from './helpers.ts';
+import { runCli, startWorkers as startWorkerProcesses, stopWorkers, workersReady } from './helpers.ts';
 
-let redis: Awaited<ReturnType<typeof startRedis>>;
+let redis: RedisServerHandle;
 let queueCounter = 0;
 
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await startRedisServer();
 });
 afterAll(async () => {
   await redis?.stop();
@@ -46,11 +53,7 @@ describe('girder-worker worker (BullMQ on a real Redis)', { timeout: 180_000 }, 
     const queue = `spread-${++queueCounter}`;
     const workers = startWorkers(queue, 2);
     try {
-      await until(
-        () => workers.every((w) => w.output().includes('takes runs from queue')),
-        20_000,
-        'workers to start',
-      );
+      await workersReady(workers);
       const ids = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           submitRun({ redisUrl: redis.url, queue, spec: spec(['sh', '-c', `sleep 0.2; echo run-${i}`]) }),
@@ -73,33 +76,29 @@ describe('girder-worker worker (BullMQ on a real Redis)', { timeout: 180_000 }, 
     const queue = `kill-${++queueCounter}`;
     const workers = startWorkers(queue, 2);
     try {
-      await until(
-        () => workers.every((w) => w.output().includes('takes runs from queue')),
-        20_000,
-        'workers to start',
-      );
+      await workersReady(workers);
       const id = await submitRun({
         redisUrl: redis.url,
         queue,
         spec: spec(['sh', '-c', 'sleep 4; echo survived']),
       });
-      const victim = (await until(
+      const victim = (await waitFor(
         async () => {
           for (const w of workers) if ((await containersOf([w.pid as number])).length > 0) return w;
           return undefined;
         },
-        20_000,
         'the run to start',
+        20_000,
       )) as ReturnType<typeof startWorkers>[number];
       victim.kill('SIGKILL');
       const survivor = workers.find((w) => w !== victim);
       const result = await waitForRun(id, { redisUrl: redis.url, queue, timeoutMs: 60_000 });
       expect(result.exitCode).toBe(0);
       expect(result.worker).toContain(String(survivor?.pid));
-      await until(
+      await waitFor(
         async () => (await containersOf([victim.pid as number])).length === 0,
-        20_000,
         'the orphan to be reaped',
+        20_000,
       );
     } finally {
       await stopAll(workers);
@@ -115,25 +114,25 @@ describe('girder-worker worker (BullMQ on a real Redis)', { timeout: 180_000 }, 
     const workers = startWorkers(queue, 1);
     try {
       const running = await submitRun({ redisUrl: redis.url, queue, spec: spec(['sleep', '60']) });
-      await until(
+      await waitFor(
         async () => (await getRunStatus(running, { redisUrl: redis.url, queue }))?.state === 'active',
-        20_000,
         'the run to be active',
-      );
-      await until(
-        async () => (await containersOf([workers[0]?.pid as number])).length > 0,
         20_000,
+      );
+      await waitFor(
+        async () => (await containersOf([workers[0]?.pid as number])).length > 0,
         'its container',
+        20_000,
       );
       expect(await cancelRun(running, { redisUrl: redis.url, queue })).toBe('signalled');
       await expect(waitForRun(running, { redisUrl: redis.url, queue, timeoutMs: 30_000 })).rejects.toThrow(
         /cancelled/,
       );
       expect((await getRunStatus(running, { redisUrl: redis.url, queue }))?.state).toBe('failed');
-      await until(
+      await waitFor(
         async () => (await containersOf([workers[0]?.pid as number])).length === 0,
-        20_000,
         'the container to go',
+        20_000,
       );
     } finally {
       await stopAll(workers);
@@ -145,16 +144,16 @@ describe('girder-worker worker (BullMQ on a real Redis)', { timeout: 180_000 }, 
     for (const mode of ['finish', 'cancel'] as const) {
       const [worker] = startWorkers(queue, 1, ['--on-sigterm', mode, '--concurrency', '1']);
       if (!worker) throw new Error('no worker');
-      await until(() => worker.output().includes('takes runs from queue'), 20_000, 'the worker to start');
+      await waitFor(() => worker.output().includes('takes runs from queue'), 'the worker to start', 20_000);
       const running = await submitRun({
         redisUrl: redis.url,
         queue,
         spec: spec(['sh', '-c', `sleep 1.5; echo ${mode}-done`]),
       });
-      await until(
+      await waitFor(
         async () => (await containersOf([worker.pid as number])).length > 0,
-        20_000,
         'its container',
+        20_000,
       );
       const later = await submitRun({ redisUrl: redis.url, queue, spec: spec(['true']) });
       worker.kill('SIGTERM');
@@ -280,12 +279,12 @@ describe('girder-worker worker (BullMQ on a real Redis)', { timeout: 180_000 }, 
         girderJob: { apiUrl: server.apiUrl, jobId: third.job._id, token: third.token },
         spec: spec(['sleep', '60']),
       });
-      await until(
+      await waitFor(
         async () =>
           server.getJob(third.job._id).status === 2 &&
           (await containersOf([workers[0]?.pid as number])).length > 0,
-        20_000,
         'the run to be RUNNING',
+        20_000,
       );
       const response = await fetch(`${server.apiUrl}/job/${third.job._id}/cancel`, {
         method: 'PUT',

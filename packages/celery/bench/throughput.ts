@@ -5,12 +5,11 @@
 //   pnpm --filter @girder-worker/celery bench      (GW_BENCH_TASKS=20 for a quick look)
 import { randomUUID } from 'node:crypto';
 import { dockerRun } from '@girder-worker/docker';
-import { startRabbitMqServer, startRedisServer } from '@girder-worker/test-helpers';
+import { startRabbitMqServer, startRedisServer, TEST_IMAGE } from '@girder-worker/test-helpers';
 import { silentReporter } from '@girder-worker/transforms';
 import type { TaskHandler } from '../src/index.ts';
 import { createBroker, createCeleryWorker, DOCKER_RUN_TASK, publishRawMessage } from '../src/index.ts';
 
-const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 const TASKS = Number(process.env.GW_BENCH_TASKS ?? 100);
 const CONCURRENCY = 2;
 const ROUNDS = Number(process.env.GW_BENCH_ROUNDS ?? 5);
@@ -25,7 +24,7 @@ async function echo(signal?: AbortSignal): Promise<void> {
   const limit = AbortSignal.timeout(60_000);
   try {
     await dockerRun({
-      image: IMAGE,
+      image: TEST_IMAGE,
       pullImage: false,
       containerArgs: ['echo', 'hi'],
       reporter: silentReporter,
@@ -61,7 +60,7 @@ async function throughBroker(
 ): Promise<number> {
   const publisher = await createBroker(url);
   const body = Buffer.from(
-    JSON.stringify({ 'py/tuple': [{ 'py/tuple': [IMAGE] }, { container_args: ['echo', 'hi'] }, {}] }),
+    JSON.stringify({ 'py/tuple': [{ 'py/tuple': [TEST_IMAGE] }, { container_args: ['echo', 'hi'] }, {}] }),
   );
   for (let i = 0; i < tasks; i++) {
     const id = randomUUID();
@@ -135,7 +134,7 @@ try {
     total.bareAmqp += await throughBroker(rabbitmq.url, tasks, noop);
   }
   console.log(
-    `celery worker: ${TASKS} echo tasks in ${rounds} interleaved rounds, concurrency ${CONCURRENCY}, image ${IMAGE}`,
+    `celery worker: ${TASKS} echo tasks in ${rounds} interleaved rounds, concurrency ${CONCURRENCY}, image ${TEST_IMAGE}`,
   );
   report('in-process dockerRun', total.reference, total.reference);
   report('celery over Redis', total.redis, total.reference);

@@ -1,8 +1,9 @@
+import { waitFor } from '@girder-worker/test-helpers';
 import amqp from 'amqplib';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { CeleryBroker, Delivery } from '../src/index.ts';
 import { createBroker, publishRawMessage } from '../src/index.ts';
-import { amqpFixtures, amqpFrames, brokerUrls, collector, onChannel, startRelay, until } from './helpers.ts';
+import { amqpFixtures, amqpFrames, brokerUrls, collector, onChannel, startRelay } from './helpers.ts';
 
 const URL = brokerUrls().amqp;
 const PORT = Number(new globalThis.URL(URL).port);
@@ -44,7 +45,7 @@ async function replayWire(fixture: (typeof fixtures)[number]): Promise<void> {
   const { wire } = fixture;
   const frames = [wire.basic_publish_frame_b64, wire.content_header_frame_b64, ...wire.body_frames_b64];
   relay.inject(Buffer.concat(frames.map((f) => Buffer.from(f, 'base64'))));
-  await until(async () => (await channel.checkQueue('celery')).messageCount === 1, 'the replayed message');
+  await waitFor(async () => (await channel.checkQueue('celery')).messageCount === 1, 'the replayed message');
 }
 
 const fixtures = amqpFixtures();

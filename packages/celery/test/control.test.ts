@@ -1,6 +1,7 @@
+import { waitFor } from '@girder-worker/test-helpers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DOCKER_RUN_TASK, publishRawMessage, TaskRevokedError } from '../src/index.ts';
-import { readFixture, readFixtureText, until } from './helpers.ts';
+import { readFixture, readFixtureText } from './helpers.ts';
 import {
   mailboxClient,
   manualHandler,
@@ -55,7 +56,7 @@ describe.each(TRANSPORTS)('control over the %s pidbox mailbox', (transport) => {
       status: 'REVOKED',
       result: { exc_type: 'TaskRevokedError', exc_module: 'celery.exceptions' },
     });
-    await until(() => worker.active().length === 0, 'the run to settle');
+    await waitFor(() => worker.active().length === 0, 'the run to settle');
   });
 
   it.each([false, true])(
@@ -83,7 +84,7 @@ describe.each(TRANSPORTS)('control over the %s pidbox mailbox', (transport) => {
         terminate,
       });
       run.finish({ status: 'REVOKED' });
-      await until(() => worker.active().length === 0, 'the run to settle');
+      await waitFor(() => worker.active().length === 0, 'the run to settle');
     },
   );
 

@@ -1,6 +1,6 @@
 import { JobStatus } from '@girder-worker/girder';
 import { type GirderTestServer, startGirderTestServer } from '@girder-worker/girder-test-server';
-import { assertNoLeaks, listLabelledContainers, TEST_IMAGE } from '@girder-worker/test-helpers';
+import { assertNoLeaks, listLabelledContainers, TEST_IMAGE, waitFor } from '@girder-worker/test-helpers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CeleryWorker,
@@ -9,7 +9,7 @@ import {
   type JobInfoSpec,
   publishDockerRun,
 } from '../src/index.ts';
-import { brokerUrls, redisUrl, until } from './helpers.ts';
+import { brokerUrls, redisUrl } from './helpers.ts';
 
 // Messages published the way girder_worker's publisher does, taken off a real broker by the worker,
 // run by the docker_run handler on the engine, reported to the Girder test server.
@@ -62,7 +62,7 @@ describe.each(brokers)('publishDockerRun → worker → handler on $name', ({ ur
       containerArgs: ['echo', 'hi from celery'],
       jobInfoSpec: spec,
     });
-    await until(() => girder.getJob(id).status === JobStatus.SUCCESS, 'the job to succeed');
+    await waitFor(() => girder.getJob(id).status === JobStatus.SUCCESS, 'the job to succeed');
     expect(girder.getJob(id).log.join('')).toContain('hi from celery\n');
   });
 
@@ -77,13 +77,16 @@ describe.each(brokers)('publishDockerRun → worker → handler on $name', ({ ur
       containerArgs: ['sleep', '3600'],
       jobInfoSpec: spec,
     });
-    await until(() => girder.getJob(id).status === JobStatus.RUNNING, 'the job to run');
-    await until(
-      async () => (await listLabelledContainers()).some((c) => c.State === 'running'),
+    await waitFor(() => girder.getJob(id).status === JobStatus.RUNNING, 'the job to run');
+    await waitFor(
+      async () => (await listLabelledContainers(process.env.GW_WORKER_ID)).some((c) => c.State === 'running'),
       'its container',
     );
     expect(worker.revoke([taskId], { terminate: true })).toEqual([taskId]);
-    await until(() => girder.getJob(id).status === JobStatus.CANCELED, 'the job to be canceled');
-    await until(async () => (await listLabelledContainers()).length === 0, 'the container to be removed');
+    await waitFor(() => girder.getJob(id).status === JobStatus.CANCELED, 'the job to be canceled');
+    await waitFor(
+      async () => (await listLabelledContainers(process.env.GW_WORKER_ID)).length === 0,
+      'the container to be removed',
+    );
   });
 });

@@ -170,14 +170,3 @@ export function onChannel(frame: Buffer, channel: number): Buffer {
   copy.writeUInt16BE(channel, 1);
   return copy;
 }
-
-/** Waits until `check` is truthy (polling every 50 ms), failing after 30 s naming `what`. */
-export async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

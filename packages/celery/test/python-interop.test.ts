@@ -4,10 +4,11 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from '@girder-worker/test-helpers';
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { TaskOutcome } from '../src/index.ts';
 import { DOCKER_RUN_TASK, publishRawMessage } from '../src/index.ts';
-import { collector, redisClient, until } from './helpers.ts';
+import { collector, redisClient } from './helpers.ts';
 import {
   manualHandler,
   publisher,
@@ -97,7 +98,7 @@ describe.each(TRANSPORTS)('Python Celery against our worker on %s', (transport) 
     await publishRawMessage(await publisher(transport), 'celery', message);
     const run = await started.next();
     await python({ op: 'revoke', broker: urlFor(transport), task_id: message.id, terminate: true });
-    await until(() => run.context.signal.aborted, 'the abort');
+    await waitFor(() => run.context.signal.aborted, 'the abort');
     expect(run.context.signal.reason).toMatchObject({
       name: 'TaskRevokedError',
       taskId: message.id,
@@ -150,16 +151,19 @@ describe('Python Celery and our worker share the Redis results and unacked recor
     onTestFinished(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
-    await until(() => readFileSync(marks, 'utf8').includes('ready'), 'the child worker');
+    await waitFor(() => readFileSync(marks, 'utf8').includes('ready'), 'the child worker');
     const message = taskMessage();
     await publishRawMessage(await publisher('redis'), 'celery', message);
-    await until(() => readFileSync(marks, 'utf8').includes(`started ${message.id}`), 'the child to start it');
+    await waitFor(
+      () => readFileSync(marks, 'utf8').includes(`started ${message.id}`),
+      'the child to start it',
+    );
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
     const redis = redisClient(urlFor('redis'));
     expect(await redis.hlen('unacked')).toBe(1);
-    await until(async () => {
+    await waitFor(async () => {
       await python({ op: 'restore', broker: urlFor('redis'), visibility_timeout: 1 });
       return (await redis.llen('celery')) === 1;
     }, 'kombu to restore it');
@@ -187,6 +191,6 @@ describe('Python Celery and our worker share the Redis results and unacked recor
       },
     });
     expect(await ran.next()).toEqual({ taskId: message.id, redelivered: true });
-    await until(async () => (await redis.hlen('unacked')) === 0, 'the ack');
+    await waitFor(async () => (await redis.hlen('unacked')) === 0, 'the ack');
   });
 });

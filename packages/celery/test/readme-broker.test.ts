@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { waitFor } from '@girder-worker/test-helpers';
 import { beforeEach, expect, it, onTestFinished } from 'vitest';
-import { redisClient, redisUrl, until } from './helpers.ts';
+import { redisClient, redisUrl } from './helpers.ts';
 
 const run = promisify(execFile);
 const URL = redisUrl(4);
@@ -34,6 +35,6 @@ await worker.close();
     /^running girder_worker\.docker\.tasks\.docker_run [0-9a-f-]{36}, revoked: false\n$/,
   );
   const redis = redisClient(URL);
-  await until(async () => (await redis.hlen('unacked')) === 0, 'the ack');
+  await waitFor(async () => (await redis.hlen('unacked')) === 0, 'the ack');
   expect(await redis.llen('celery')).toBe(0);
 });

@@ -1,7 +1,8 @@
+import { waitFor } from '@girder-worker/test-helpers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CeleryBroker, Delivery } from '../src/index.ts';
 import { createBroker, publishRawMessage } from '../src/index.ts';
-import { collector, redisClient, redisFixtures, redisUrl, until } from './helpers.ts';
+import { collector, redisClient, redisFixtures, redisUrl } from './helpers.ts';
 
 const URL = redisUrl(1);
 let broker: CeleryBroker | undefined;
@@ -100,7 +101,7 @@ describe('Redis broker (kombu layout)', () => {
     expect(again.message.headers.redelivered).toBe(true);
     expect(again.message.body).toEqual(first.message.body);
     await again.reject(false);
-    await until(async () => (await redis.hlen('unacked')) === 0, 'unacked to empty');
+    await waitFor(async () => (await redis.hlen('unacked')) === 0, 'unacked to empty');
     expect(await redis.llen('celery')).toBe(0);
     expect(got.items).toHaveLength(2);
   });
@@ -133,7 +134,7 @@ describe('Redis broker (kombu layout)', () => {
     const delivery = await got.next();
     const tag = fixture.envelope.properties.delivery_tag;
     const first = Number(await redis.zscore('unacked_index', tag));
-    await until(
+    await waitFor(
       async () => Number(await redis.zscore('unacked_index', tag)) > first + 0.3,
       'a refreshed score',
     );
@@ -191,7 +192,7 @@ describe('Redis broker (kombu layout)', () => {
     await broker?.stopConsuming();
     const tag = fixture.envelope.properties.delivery_tag;
     const first = Number(await redis.zscore('unacked_index', tag));
-    await until(
+    await waitFor(
       async () => Number(await redis.zscore('unacked_index', tag)) > first + 0.3,
       'a refreshed score',
     );

@@ -6,7 +6,7 @@ import {
 } from '@girder-worker/girder';
 import { type GirderTestServer, type JobDoc, startGirderTestServer } from '@girder-worker/girder-test-server';
 import { Connect, HostStdOut, NamedInputPipe, NamedOutputPipe, ProgressPipe } from '@girder-worker/pipes';
-import { assertNoLeaks, listLabelledContainers, TEST_IMAGE } from '@girder-worker/test-helpers';
+import { assertNoLeaks, listLabelledContainers, TEST_IMAGE, waitFor } from '@girder-worker/test-helpers';
 import { type Logger, TemporaryVolume, VolumePath } from '@girder-worker/transforms';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -84,10 +84,6 @@ function message(
 
 async function run(m: RawCeleryMessage, signal?: AbortSignal) {
   return handler(m, context(String(m.headers.id), signal));
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
 describe('replaying the captured messages (image my/image is absent)', () => {
@@ -293,7 +289,7 @@ describe('docker_run end to end', () => {
   it('stops the container and ends CANCELED when the Girder job turns CANCELING', async () => {
     const { job, spec } = newJob();
     const pending = run(message(spec, { containerArgs: ['sh', '-c', 'echo started; sleep 60'] }));
-    await until(() => jobLog(job._id).includes('started'));
+    await waitFor(() => jobLog(job._id).includes('started'), 'the job log to say started', 30_000, 25);
     const cancel = await fetch(`${girder.apiUrl}/job/${job._id}/cancel`, {
       method: 'PUT',
       headers: { 'Girder-Token': girder.admin.token },
@@ -313,7 +309,7 @@ describe('docker_run end to end', () => {
     const controller = new AbortController();
     const m = message(spec, { containerArgs: ['sh', '-c', 'echo started; sleep 60'] });
     const pending = run(m, controller.signal);
-    await until(() => jobLog(job._id).includes('started'));
+    await waitFor(() => jobLog(job._id).includes('started'), 'the job log to say started', 30_000, 25);
     controller.abort(new TaskRevokedError(String(m.headers.id), false));
     expect(await pending).toEqual({ status: 'REVOKED' });
     expect(girder.getJob(job._id).status).toBe(JobStatus.CANCELED);

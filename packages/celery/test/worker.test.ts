@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '@girder-worker/test-helpers';
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { TaskOutcome } from '../src/index.ts';
 import { publishRawMessage, WorkerShutdownError } from '../src/index.ts';
-import { collector, redisClient, until } from './helpers.ts';
+import { collector, redisClient } from './helpers.ts';
 import {
   manualHandler,
   publisher,
@@ -45,7 +46,7 @@ describe.each(TRANSPORTS)('celery worker on %s', (transport) => {
     });
     if (transport === 'redis') {
       const redis = redisClient(urlFor('redis'));
-      await until(async () => (await redis.hlen('unacked')) === 0, 'the ack');
+      await waitFor(async () => (await redis.hlen('unacked')) === 0, 'the ack');
       expect(await redis.llen('celery')).toBe(0);
     }
   });
@@ -118,7 +119,7 @@ describe.each(TRANSPORTS)('celery worker on %s', (transport) => {
         [...(await redis.lrange('celery', 0, -1)), ...(await redis.hvals('unacked'))].some((text) =>
           /"redelivered": ?true/.test(text),
         );
-      await until(wentRound, 'the requeued message');
+      await waitFor(wentRound, 'the requeued message');
       await worker.close();
       expect(await redis.llen('celery')).toBe(1);
     } else {
@@ -169,10 +170,10 @@ describe.each(TRANSPORTS)('celery worker on %s', (transport) => {
     onTestFinished(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
-    await until(() => readFileSync(marks, 'utf8').includes('ready'), 'the child worker');
+    await waitFor(() => readFileSync(marks, 'utf8').includes('ready'), 'the child worker');
     const message = taskMessage();
     await publishRawMessage(await publisher(transport), 'celery', message);
-    await until(
+    await waitFor(
       () => readFileSync(marks, 'utf8').includes(`started ${message.id}`),
       'the child to start the task',
     );
@@ -197,7 +198,7 @@ describe.each(TRANSPORTS)('celery worker on %s', (transport) => {
     expect(readFileSync(marks, 'utf8').match(/started /g)).toHaveLength(1);
     if (transport === 'redis') {
       const redis = redisClient(urlFor('redis'));
-      await until(async () => (await redis.hlen('unacked')) === 0, 'the ack');
+      await waitFor(async () => (await redis.hlen('unacked')) === 0, 'the ack');
       expect(await redis.llen('celery')).toBe(0);
     }
     expect(finished.items).toHaveLength(1);
@@ -210,7 +211,7 @@ describe.each(TRANSPORTS)('celery worker on %s', (transport) => {
     const results = await rpcResults(transport, message.replyTo);
     await publishRawMessage(await publisher(transport), 'celery', message);
     const run = await started.next();
-    await until(() => run.context.signal.aborted, 'the time limit');
+    await waitFor(() => run.context.signal.aborted, 'the time limit');
     expect(run.context.signal.reason).toMatchObject({ name: 'TaskTimeLimitError', seconds: 0.2 });
     run.finish({ status: 'REVOKED' });
     expect((await results.next()).body).toMatchObject({

@@ -1,6 +1,7 @@
 // Benchmarks of dockerRun against the docker CLI and raw FIFOs, on the local test image.
 // Rerun: pnpm --filter @girder-worker/docker bench   (BENCH_GIB=1 sets the streaming size)
-import { execFileSync, spawn } from 'node:child_process';
+
+import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,10 +15,10 @@ import {
   NamedInputPipe,
   NamedOutputPipe,
 } from '@girder-worker/pipes';
+import { median, runShell, TEST_IMAGE } from '@girder-worker/test-helpers';
 import { Transform } from '@girder-worker/transforms';
 import { dockerRun } from '../src/index.ts';
 
-const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 const MiB = 1024 * 1024;
 const GIB = Number(process.env.BENCH_GIB ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -52,18 +53,6 @@ async function timeIt(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-function sh(command: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}`))));
-  });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
-
 const rows: string[] = [];
 const dir = await mkdtemp(join(tmpdir(), 'gw-docker-bench-'));
 try {
@@ -75,14 +64,16 @@ try {
     ours.push(
       await timeIt(() =>
         dockerRun({
-          image: IMAGE,
+          image: TEST_IMAGE,
           pullImage: false,
           containerArgs: ['echo', 'hi'],
           reporter: { log() {}, progress() {} },
         }),
       ),
     );
-    cli.push(await timeIt(() => sh(`docker run --rm --network none ${IMAGE} echo hi > /dev/null`)));
+    cli.push(
+      await timeIt(() => runShell(`docker run --rm --network none ${TEST_IMAGE} echo hi > /dev/null`)),
+    );
   }
   rows.push(
     `| per-run overhead (echo, removed), median of ${runs} | dockerRun ${median(ours).toFixed(0)} ms | docker run --rm ${median(cli).toFixed(0)} ms | ${(median(ours) / median(cli)).toFixed(2)} (≤ 1.0) |`,
@@ -94,7 +85,7 @@ try {
   execFileSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=1M', `count=${GIB * 1024}`], { stdio: 'ignore' });
   const inOurs = await bestOf(ROUNDS, () =>
     dockerRun({
-      image: IMAGE,
+      image: TEST_IMAGE,
       pullImage: false,
       containerArgs: [
         'sh',
@@ -109,9 +100,9 @@ try {
   execFileSync('mkfifo', [join(fifoDir, 'in')]);
   const inRaw = await bestOf(ROUNDS, () =>
     Promise.all([
-      sh(`dd if=${file} of=${join(fifoDir, 'in')} bs=1M 2>/dev/null`),
-      sh(
-        `docker run --rm --network none -v ${fifoDir}:/f ${IMAGE} sh -c 'dd if=/f/in of=/dev/null bs=1M 2>/dev/null'`,
+      runShell(`dd if=${file} of=${join(fifoDir, 'in')} bs=1M 2>/dev/null`),
+      runShell(
+        `docker run --rm --network none -v ${fifoDir}:/f ${TEST_IMAGE} sh -c 'dd if=/f/in of=/dev/null bs=1M 2>/dev/null'`,
       ),
     ]),
   );
@@ -123,7 +114,7 @@ try {
   const sink = new CountingSink();
   const outOurs = await bestOf(ROUNDS, () =>
     dockerRun({
-      image: IMAGE,
+      image: TEST_IMAGE,
       pullImage: false,
       containerArgs: [
         'sh',
@@ -136,10 +127,10 @@ try {
   execFileSync('mkfifo', [join(fifoDir, 'out')]);
   const outRaw = await bestOf(ROUNDS, () =>
     Promise.all([
-      sh(
-        `docker run --rm --network none -v ${fifoDir}:/f ${IMAGE} sh -c 'dd if=/dev/zero bs=1M count=${GIB * 1024} 2>/dev/null > /f/out'`,
+      runShell(
+        `docker run --rm --network none -v ${fifoDir}:/f ${TEST_IMAGE} sh -c 'dd if=/dev/zero bs=1M count=${GIB * 1024} 2>/dev/null > /f/out'`,
       ),
-      sh(`dd if=${join(fifoDir, 'out')} of=/dev/null bs=1M 2>/dev/null`),
+      runShell(`dd if=${join(fifoDir, 'out')} of=/dev/null bs=1M 2>/dev/null`),
     ]),
   );
   if (sink.bytes !== size * ROUNDS)
@@ -152,7 +143,7 @@ try {
   const stdoutSink = new CountingSink();
   const soOurs = await bestOf(ROUNDS, () =>
     dockerRun({
-      image: IMAGE,
+      image: TEST_IMAGE,
       pullImage: false,
       containerArgs: ['sh', '-c', 'dd if=/dev/zero bs=1M count=256 2>/dev/null'],
       streamConnectors: [new Connect(new ContainerStdOut(), stdoutSink)],
@@ -161,8 +152,8 @@ try {
   if (stdoutSink.bytes !== 256 * MiB * ROUNDS)
     throw new Error(`stdout capture got ${stdoutSink.bytes} bytes`);
   const soRaw = await bestOf(ROUNDS, () =>
-    sh(
-      `docker run --rm --network none ${IMAGE} sh -c 'dd if=/dev/zero bs=1M count=256 2>/dev/null' | wc -c > /dev/null`,
+    runShell(
+      `docker run --rm --network none ${TEST_IMAGE} sh -c 'dd if=/dev/zero bs=1M count=256 2>/dev/null' | wc -c > /dev/null`,
     ),
   );
   rows.push(

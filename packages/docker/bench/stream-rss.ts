@@ -2,9 +2,11 @@
 // process's peak RSS (MiB) after 20 `echo` runs (the baseline) and after streaming.
 //   node bench/stream-rss.ts in  <MiB> <parallel> <input file>   HostFileSource → NamedInputPipe → md5sum
 //   node bench/stream-rss.ts out <MiB> <parallel> <output dir>   dd → NamedOutputPipe → HostFileSink
+
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Connect, HostFileSink, HostFileSource, NamedInputPipe, NamedOutputPipe } from '@girder-worker/pipes';
+import { peakRssMiB, TEST_IMAGE } from '@girder-worker/test-helpers';
 import { dockerRun } from '../src/index.ts';
 
 const [mode, mibText, parallelText, path] = process.argv.slice(2);
@@ -13,19 +15,17 @@ const parallel = Number(parallelText);
 if ((mode !== 'in' && mode !== 'out') || !(mib > 0) || !(parallel > 0) || !path) {
   throw new Error('usage: stream-rss.ts in|out <MiB> <parallel> <input file | output dir>');
 }
-const image = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 const quiet = { log() {}, progress() {} };
-const peakMiB = (): number => process.resourceUsage().maxRSS / 1024;
 
 for (let i = 0; i < 20; i++) {
-  await dockerRun({ image, pullImage: false, containerArgs: ['echo', 'hi'], reporter: quiet });
+  await dockerRun({ image: TEST_IMAGE, pullImage: false, containerArgs: ['echo', 'hi'], reporter: quiet });
 }
-const baseline = peakMiB();
+const baseline = peakRssMiB();
 await Promise.all(
   Array.from({ length: parallel }, async (_, i) => {
     const target = join(path, `out-${i}.bin`);
     await dockerRun({
-      image,
+      image: TEST_IMAGE,
       pullImage: false,
       reporter: quiet,
       containerArgs:
@@ -43,4 +43,4 @@ await Promise.all(
     }
   }),
 );
-console.log(JSON.stringify({ baseline, peak: peakMiB() }));
+console.log(JSON.stringify({ baseline, peak: peakRssMiB() }));

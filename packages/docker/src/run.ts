@@ -220,17 +220,18 @@ async function prepareContainer(run: Run): Promise<ContainerPlan> {
     discoverIn: inventory.discoveredVolumes,
     temporaryVolume: run.runVolume,
   });
-  const image = await ensureImage(run.docker, opts.image, {
-    policy: opts.pullImage,
-    onEvent: run.onEvent,
-    signal,
-    credentials: opts.registryAuth,
-    reporter: run.ctx.reporter,
-    logger: run.logger,
-  });
-  const network = opts.createOptions.HostConfig?.NetworkMode
-    ? undefined
-    : await detectOwnNetwork(run.docker, run.logger);
+  // Independent engine requests, at once (detectOwnNetwork never throws).
+  const [image, network] = await Promise.all([
+    ensureImage(run.docker, opts.image, {
+      policy: opts.pullImage,
+      onEvent: run.onEvent,
+      signal,
+      credentials: opts.registryAuth,
+      reporter: run.ctx.reporter,
+      logger: run.logger,
+    }),
+    opts.createOptions.HostConfig?.NetworkMode ? undefined : detectOwnNetwork(run.docker, run.logger),
+  ]);
   const plan = planContainer({
     options: opts,
     containerArgs: transformed.values.containerArgs,

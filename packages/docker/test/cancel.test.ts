@@ -1,11 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { Connect, NamedInputPipe } from '@girder-worker/pipes';
-import { assertNoLeaks, TEST_IMAGE } from '@girder-worker/test-helpers';
+import { assertNoLeaks, LOCAL_IMAGE } from '@girder-worker/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dockerRun } from '../src/index.ts';
 import { SourceOf } from './helpers.ts';
-
-const base = { image: TEST_IMAGE, pullImage: false } as const;
 
 afterEach(() => assertNoLeaks());
 
@@ -14,7 +12,7 @@ describe('cancel', () => {
     const controller = new AbortController();
     // Longer than the test timeout: only a stopped container lets the run end in time.
     const run = dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: ['sleep', '3600'],
       signal: controller.signal,
       stopGraceMs: 500,
@@ -31,7 +29,7 @@ describe('cancel', () => {
     const timer = setInterval(() => endless.write(Buffer.alloc(64 * 1024)), 5);
     try {
       const run = dockerRun({
-        ...base,
+        ...LOCAL_IMAGE,
         containerArgs: [
           'sh',
           '-c',
@@ -53,7 +51,7 @@ describe('cancel', () => {
 
   it('does nothing when the signal is already aborted', async () => {
     const error = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: ['true'],
       signal: AbortSignal.abort(new Error('early')),
     }).catch((e: unknown) => e);

@@ -3,16 +3,14 @@ import { join } from 'node:path';
 import {
   assertNoLeaks,
   assertUnchanged,
+  LOCAL_IMAGE,
   makeTempDir,
   snapshotFiles,
-  TEST_IMAGE,
 } from '@girder-worker/test-helpers';
 import { BindMountVolume, TemporaryVolume, VolumePath } from '@girder-worker/transforms';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dockerRun } from '../src/index.ts';
 import { HookOf } from './helpers.ts';
-
-const base = { image: TEST_IMAGE, pullImage: false } as const;
 
 afterEach(() => assertNoLeaks());
 
@@ -27,7 +25,7 @@ describe('host folders created for a run are removed after it (issue 12 case 16)
     const out = new VolumePath('out.txt', missing);
     let seen = '';
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: ['sh', '-c', 'cat "$1" > "$0"', out, new VolumePath('user.txt', existing)],
       resultHooks: [
         new HookOf(async () => {
@@ -47,7 +45,7 @@ describe('host folders created for a run are removed after it (issue 12 case 16)
     const scratch = new TemporaryVolume({ hostDir: fixture });
     const lines: string[] = [];
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       volumes: [onlyListed, scratch],
       // The run's own volume and the listed temporary one are both mounted under /mnt/girder_worker.
       containerArgs: ['sh', '-c', 'echo x > /mnt/listed/f.txt && ls /mnt/girder_worker | wc -l'],
@@ -60,7 +58,7 @@ describe('host folders created for a run are removed after it (issue 12 case 16)
   it('removes a missing temporaryVolumeRoot it created, once empty', async () => {
     const fixture = await makeTempDir();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       temporaryVolumeRoot: join(fixture, 'not', 'yet'),
       containerArgs: ['sh', '-c', 'echo x > "$0"', new VolumePath('f.txt')],
     });

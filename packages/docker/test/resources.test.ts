@@ -1,4 +1,4 @@
-import { assertNoLeaks, TEST_IMAGE, testDocker } from '@girder-worker/test-helpers';
+import { assertNoLeaks, LOCAL_IMAGE, testDocker } from '@girder-worker/test-helpers';
 import { isSpecValidationError } from '@girder-worker/transforms';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dockerRun, parseRunPolicy, planContainer } from '../src/index.ts';
@@ -6,14 +6,13 @@ import { collectingReporter } from './helpers.ts';
 
 afterEach(() => assertNoLeaks());
 
-const base = { image: TEST_IMAGE, pullImage: false } as const;
 const MiB = 1024 * 1024;
 
 describe('resources', () => {
   it('maps typed limits to the Engine API and the container runs under them', async () => {
     const reporter = collectingReporter();
     const { containerId } = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       resources: {
         memoryBytes: 64 * MiB,
         memorySwapBytes: 128 * MiB,
@@ -87,7 +86,7 @@ describe('resources', () => {
     ],
     [{ timeoutMs: 0 }, 'timeoutMs: expected a number of milliseconds > 0, got 0'],
   ])('refuses %j before any container starts', async (options, message) => {
-    const error = await dockerRun({ ...base, containerArgs: ['true'], ...options } as never).catch(
+    const error = await dockerRun({ ...LOCAL_IMAGE, containerArgs: ['true'], ...options } as never).catch(
       (e: unknown) => e,
     );
     expect(isSpecValidationError(error)).toBe(true);
@@ -98,7 +97,7 @@ describe('resources', () => {
   it('holds typed resources to the policy’s limits', async () => {
     const policy = parseRunPolicy({ images: ['girder-worker-test/*'], memoryBytes: 32 * MiB });
     const error = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       policy,
       containerArgs: ['true'],
       resources: { memoryBytes: 64 * MiB },

@@ -5,15 +5,14 @@ import { Connect, ContainerStdOut, NamedInputPipe, NamedOutputPipe } from '@gird
 import {
   assertNoLeaks,
   hashFile,
+  LOCAL_IMAGE,
   makeTempDir,
-  TEST_IMAGE,
+  sha256Hex,
   writeRandomFile,
 } from '@girder-worker/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dockerRun } from '../src/index.ts';
 import { collectingReporter, SinkOf, SourceOf } from './helpers.ts';
-
-const base = { image: TEST_IMAGE, pullImage: false } as const;
 
 afterEach(() => assertNoLeaks());
 
@@ -25,7 +24,7 @@ describe('streams', () => {
     const { createReadStream } = await import('node:fs');
     const reporter = collectingReporter();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: [
         'sh',
         '-c',
@@ -36,7 +35,7 @@ describe('streams', () => {
     });
     expect(reporter.stdout()).toEqual([`${expected}  -`]);
     expect(await hashFile(file)).toBe(expected);
-  });
+  }, 600_000); // 1 GiB on a machine that may be busy: a hang, not slowness, should fail
 
   it('streams a named output pipe to a host sink', async () => {
     const hash = createHash('sha256');
@@ -49,7 +48,7 @@ describe('streams', () => {
       },
     });
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: [
         'sh',
         '-c',
@@ -59,7 +58,7 @@ describe('streams', () => {
     });
     const reference = Array.from({ length: 100000 }, (_, i) => `${i + 1}\n`).join('');
     expect(bytes).toBe(reference.length);
-    expect(hash.digest('hex')).toBe(createHash('sha256').update(reference).digest('hex'));
+    expect(hash.digest('hex')).toBe(sha256Hex(reference));
   });
 
   it('redirects container stdout with Connect(ContainerStdOut, …), byte-exact (256 MiB)', async () => {
@@ -74,7 +73,7 @@ describe('streams', () => {
     });
     const reporter = collectingReporter();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: ['sh', '-c', 'dd if=/dev/zero bs=1M count=256 2>/dev/null; echo done >&2'],
       streamConnectors: [new Connect(new ContainerStdOut(), new SinkOf(() => sink))],
       reporter,
@@ -92,7 +91,7 @@ describe('streams', () => {
   it('ends the run when the container never opens its pipe', async () => {
     // A writer that kept waiting would hold the run until the test times out.
     const result = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: [
         'sh',
         '-c',
@@ -110,7 +109,7 @@ describe('streams', () => {
       await Promise.all(
         runs.slice(i, i + 4).map(async (n) => {
           const reporter = collectingReporter();
-          await dockerRun({ ...base, containerArgs: ['echo', `line-${n}`], reporter });
+          await dockerRun({ ...LOCAL_IMAGE, containerArgs: ['echo', `line-${n}`], reporter });
           seen.push(...reporter.stdout());
         }),
       );

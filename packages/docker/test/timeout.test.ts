@@ -1,4 +1,4 @@
-import { assertNoLeaks, TEST_IMAGE } from '@girder-worker/test-helpers';
+import { assertNoLeaks, LOCAL_IMAGE } from '@girder-worker/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   dockerRun,
@@ -11,8 +11,6 @@ import { HookOf } from './helpers.ts';
 
 afterEach(() => assertNoLeaks());
 
-const base = { image: TEST_IMAGE, pullImage: false } as const;
-
 describe('timeoutMs', () => {
   it('stops a container that runs past its limit and fails as timed out, leaving nothing behind', async () => {
     const seen: string[] = [];
@@ -24,7 +22,7 @@ describe('timeoutMs', () => {
       seen.push('transform');
     });
     const error = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       containerArgs: ['sleep', '60'],
       timeoutMs: 300,
       stopGraceMs: 500,
@@ -40,21 +38,24 @@ describe('timeoutMs', () => {
   });
 
   it('does not touch a run that ends within its limit', async () => {
-    const result = await dockerRun({ ...base, containerArgs: ['true'], timeoutMs: 600_000 });
+    const result = await dockerRun({ ...LOCAL_IMAGE, containerArgs: ['true'], timeoutMs: 600_000 });
     expect(result.exitCode).toBe(0);
   });
 
   it('takes the policy’s limit as default and ceiling', async () => {
     const policy = parseRunPolicy({ images: ['girder-worker-test/*'], timeoutMs: 300 });
-    const tooLong = await dockerRun({ ...base, policy, containerArgs: ['true'], timeoutMs: 1000 }).catch(
-      (e: unknown) => e,
-    );
+    const tooLong = await dockerRun({
+      ...LOCAL_IMAGE,
+      policy,
+      containerArgs: ['true'],
+      timeoutMs: 1000,
+    }).catch((e: unknown) => e);
     expect(isPolicyViolationError(tooLong)).toBe(true);
     expect((tooLong as Error).message).toBe(
       'timeoutMs: expected at most 300 (the limit set by the worker policy), got 1000',
     );
     const byDefault = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       policy,
       containerArgs: ['sleep', '60'],
       stopGraceMs: 500,

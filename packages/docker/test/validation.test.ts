@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Connect, HostFileSink, NamedInputPipe } from '@girder-worker/pipes';
-import { assertNoLeaks, TEST_IMAGE } from '@girder-worker/test-helpers';
+import { assertNoLeaks, LOCAL_IMAGE, TEST_IMAGE } from '@girder-worker/test-helpers';
 import {
   BindMountVolume,
   isSpecValidationError,
@@ -9,8 +9,6 @@ import {
 } from '@girder-worker/transforms';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DockerRunEvent, dockerRun, isImageNotFoundError } from '../src/index.ts';
-
-const base = { image: TEST_IMAGE, pullImage: false } as const;
 
 afterEach(() => assertNoLeaks());
 
@@ -69,7 +67,7 @@ describe('validation', () => {
 async function refused(options: Record<string, unknown>): Promise<string> {
   const events: string[] = [];
   const error = await dockerRun({
-    ...base,
+    ...LOCAL_IMAGE,
     containerArgs: ['true'],
     ...options,
     onEvent: (event: DockerRunEvent) => events.push(event.type),
@@ -185,7 +183,7 @@ describe('deployment defaults', () => {
     const saved = process.env.GIRDER_WORKER_DOCKER_RUN_OPTIONS;
     process.env.GIRDER_WORKER_DOCKER_RUN_OPTIONS = 'not json';
     try {
-      const result = await dockerRun({ ...base, containerArgs: ['true'] });
+      const result = await dockerRun({ ...LOCAL_IMAGE, containerArgs: ['true'] });
       expect(result.exitCode).toBe(0);
     } finally {
       if (saved === undefined) delete process.env.GIRDER_WORKER_DOCKER_RUN_OPTIONS;
@@ -203,7 +201,7 @@ describe('deployment defaults', () => {
     });
     const lines: string[] = [];
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       defaults,
       containerArgs: ['sh', '-c', 'echo "$FROM_DEFAULTS"; cat /mnt/defaults/data.txt'],
       reporter: { log: (line) => lines.push(line), progress: () => {} },

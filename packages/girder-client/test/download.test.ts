@@ -3,23 +3,24 @@ import { join } from 'node:path';
 import { makeTempDir } from '@girder-worker/test-helpers';
 import { describe, expect, it, vi } from 'vitest';
 import { isGirderHttpError, isGirderNetworkError } from '../src/index.ts';
-import { adminClient, pattern, recordingLogger, rejection, useGirder } from './support.ts';
+import {
+  adminClient,
+  downloadRequests,
+  girderFile,
+  pattern,
+  recordingLogger,
+  rejection,
+  useGirder,
+} from './support.ts';
 
 const girder = useGirder();
 
-async function fileOf(data: Buffer | string, name = 'data.bin') {
-  const { server } = girder;
-  const item = server.createItem({ folderId: server.admin.privateFolderId, name: `item-${name}` });
-  return server.createFile({ itemId: item._id, name, data });
-}
-
-const downloads = () =>
-  girder.server.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/download'));
+const downloads = () => downloadRequests(girder.server);
 
 describe('downloadFile', () => {
   it('streams a file byte-exact', async () => {
     const data = pattern(1_000_000);
-    const file = await fileOf(data);
+    const file = await girderFile(girder.server, data);
     const got = Buffer.concat(await Array.fromAsync(adminClient(girder.server).downloadFile(file._id)));
     expect(got.equals(data)).toBe(true);
     expect(downloads().map((r) => r.status)).toEqual([200]);
@@ -27,7 +28,7 @@ describe('downloadFile', () => {
 
   it('resumes a cut download with Range from the last byte received', async () => {
     const data = pattern(300_000, 3);
-    const file = await fileOf(data);
+    const file = await girderFile(girder.server, data);
     girder.server.faults.cutDownload({ afterBytes: 100_000, count: 2 });
     const logger = recordingLogger();
     const got = Buffer.concat(
@@ -40,7 +41,7 @@ describe('downloadFile', () => {
 
   it('retries a resumed request that answers 503', async () => {
     const data = pattern(200_000, 17);
-    const file = await fileOf(data);
+    const file = await girderFile(girder.server, data);
     girder.server.faults.cutDownload({ afterBytes: 50_000 });
     girder.server.faults.failNext({ method: 'GET', path: /\/download$/, status: 503, after: 1 });
     const got = Buffer.concat(await Array.fromAsync(adminClient(girder.server).downloadFile(file._id)));
@@ -49,7 +50,7 @@ describe('downloadFile', () => {
   });
 
   it('gives up with a GirderNetworkError after maxResumes cuts', async () => {
-    const file = await fileOf(pattern(50_000));
+    const file = await girderFile(girder.server, pattern(50_000));
     girder.server.faults.cutDownload({ afterBytes: 1000, count: 10 });
     const stream = adminClient(girder.server).downloadFile(file._id, { maxResumes: 2 });
     const error = await rejection(Array.fromAsync(stream));
@@ -60,7 +61,7 @@ describe('downloadFile', () => {
 
   it('serves byte ranges with offset and endByte (non-inclusive), as 206 answers', async () => {
     const data = pattern(10_000, 5);
-    const file = await fileOf(data);
+    const file = await girderFile(girder.server, data);
     const client = adminClient(girder.server);
     const range = async (options: { offset?: number; endByte?: number }) =>
       Buffer.concat(await Array.fromAsync(client.downloadFile(file._id, options)));
@@ -72,7 +73,7 @@ describe('downloadFile', () => {
 
   it('resumes a cut range and ends exactly at endByte', async () => {
     const data = pattern(200_000, 7);
-    const file = await fileOf(data);
+    const file = await girderFile(girder.server, data);
     girder.server.faults.cutDownload({ afterBytes: 30_000 });
     const got = Buffer.concat(
       await Array.fromAsync(
@@ -92,7 +93,7 @@ describe('downloadFile', () => {
   });
 
   it('stops with the abort reason when the caller aborts mid-stream', async () => {
-    const file = await fileOf(pattern(2_000_000));
+    const file = await girderFile(girder.server, pattern(2_000_000));
     const controller = new AbortController();
     const reason = new Error('enough');
     const stream = adminClient(girder.server).downloadFile(file._id, { signal: controller.signal });
@@ -108,7 +109,7 @@ describe('downloadFile', () => {
   });
 
   it('sends no further request once the consumer destroys the stream', async () => {
-    const file = await fileOf(pattern(4_000_000));
+    const file = await girderFile(girder.server, pattern(4_000_000));
     const stream = adminClient(girder.server).downloadFile(file._id);
     for await (const _ of stream) break; // destroys the stream after the first chunk
     await vi.waitFor(() => expect(downloads()).toHaveLength(1));
@@ -128,7 +129,7 @@ describe('downloadFile', () => {
 describe('downloadFileToPath, downloadItem', () => {
   it('writes a file to a path, and removes the partial file when it fails', async () => {
     const data = pattern(100_000);
-    const file = await fileOf(data);
+    const file = await girderFile(girder.server, data);
     const dir = await makeTempDir();
     const client = adminClient(girder.server);
     await client.downloadFileToPath(file._id, join(dir, 'copy.bin'));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createServer } from 'node:tls';
-import { makeTempDir } from '@girder-worker/test-helpers';
+import { makeTempDir, sha256Hex } from '@girder-worker/test-helpers';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   createGirderClient,
@@ -14,7 +14,17 @@ import {
   isGirderHttpError,
   isGirderNetworkError,
 } from '../src/index.ts';
-import { MIN_CHUNK, MiB, pattern, recordingLogger, rejection, useGirder } from './support.ts';
+import {
+  downloadRequests,
+  girderFile,
+  MIN_CHUNK,
+  MiB,
+  pattern,
+  recordingLogger,
+  rejection,
+  sleep,
+  useGirder,
+} from './support.ts';
 import { type Certificate, makeCertificate, startTlsTerminator, trustCertificate } from './tls.ts';
 
 // Downloads over https read on their own TLS connection into the same two reused buffers as
@@ -37,23 +47,14 @@ async function httpsClient(
   });
 }
 
-async function fileOf(data: Buffer) {
-  const { server } = girder;
-  const item = server.createItem({ folderId: server.admin.privateFolderId, name: 'item' });
-  return server.createFile({ itemId: item._id, name: 'data.bin', data });
-}
-
-const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const downloads = () =>
-  girder.server.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/download'));
+const downloads = () => downloadRequests(girder.server);
 
 describe('downloads over https', () => {
   it('lend chunks from two reused buffers, byte-exact, to a consumer slower than the network', async () => {
     const client = await httpsClient();
     expect(client.downloadTransport).toBe('http1');
     const data = pattern(24 * MiB, 11);
-    const file = await fileOf(data);
+    const file = await girderFile(girder.server, data);
     const hash = createHash('sha256');
     const buffers = new Set<ArrayBufferLike>();
     let chunks = 0;
@@ -63,7 +64,7 @@ describe('downloads over https', () => {
       // Slower than loopback now and then, so that both buffers fill and the connection pauses.
       if (++chunks % 4 === 0) await sleep(2);
     }
-    expect(hash.digest('hex')).toBe(sha256(data));
+    expect(hash.digest('hex')).toBe(sha256Hex(data));
     expect(buffers.size).toBeLessThanOrEqual(2);
     expect(downloads().map((r) => r.status)).toEqual([200]);
   });
@@ -71,10 +72,10 @@ describe('downloads over https', () => {
   it('write a file to a path, and give a Readable consumer chunks of its own', async () => {
     const client = await httpsClient();
     const data = pattern(8 * MiB, 13);
-    const file = await fileOf(data);
+    const file = await girderFile(girder.server, data);
     const dir = await makeTempDir();
     await client.downloadFileToPath(file._id, join(dir, 'copy.bin'));
-    expect(sha256(await readFile(join(dir, 'copy.bin')))).toBe(sha256(data));
+    expect(sha256Hex(await readFile(join(dir, 'copy.bin')))).toBe(sha256Hex(data));
     const kept: Buffer[] = [];
     await pipeline(
       client.downloadFile(file._id),
@@ -92,7 +93,7 @@ describe('downloads over https', () => {
     const logger = recordingLogger();
     const client = await httpsClient({ logger });
     const data = pattern(3 * MiB, 3);
-    const file = await fileOf(data);
+    const file = await girderFile(girder.server, data);
     girder.server.faults.cutDownload({ afterBytes: 1 * MiB, count: 2 });
     girder.server.faults.failNext({ method: 'GET', path: /\/download$/, status: 503, after: 1 });
     const got = Buffer.concat(await Array.fromAsync(client.downloadFile(file._id)));
@@ -104,7 +105,7 @@ describe('downloads over https', () => {
   it('serve a range and end exactly at endByte', async () => {
     const client = await httpsClient();
     const data = pattern(200_000, 7);
-    const file = await fileOf(data);
+    const file = await girderFile(girder.server, data);
     const got = Buffer.concat(
       await Array.fromAsync(client.downloadFile(file._id, { offset: 1000, endByte: 150_000 })),
     );
@@ -114,7 +115,7 @@ describe('downloads over https', () => {
 
   it('stop with the abort reason and send nothing more', async () => {
     const client = await httpsClient();
-    const file = await fileOf(pattern(4 * MiB));
+    const file = await girderFile(girder.server, pattern(4 * MiB));
     const controller = new AbortController();
     const reason = new Error('enough');
     const error = await rejection(

@@ -71,3 +71,28 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
   }
   throw new Error('expected a rejection, but the promise resolved');
 }
+
+/**
+ * A new item in the admin's private folder holding one file `name` with `data`; returns the file.
+ * @param server - the test server
+ * @param data - the file's bytes
+ * @param name - the file's name (the item is `item-<name>`)
+ */
+export function girderFile(
+  server: GirderTestServer,
+  data: Buffer | string,
+  name = 'data.bin',
+): ReturnType<GirderTestServer['createFile']> {
+  const item = server.createItem({ folderId: server.admin.privateFolderId, name: `item-${name}` });
+  return server.createFile({ itemId: item._id, name, data });
+}
+
+/** The download requests (GET …/download) the test server got so far, in order. */
+export function downloadRequests(server: GirderTestServer): GirderTestServer['requests'] {
+  return server.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/download'));
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -5,22 +5,23 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { sha256Hex } from '@girder-worker/test-helpers';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { GirderClient, isGirderNetworkError } from '../src/index.ts';
-import { adminClient, MiB, pattern, recordingLogger, rejection, useGirder } from './support.ts';
+import {
+  adminClient,
+  girderFile,
+  MiB,
+  pattern,
+  recordingLogger,
+  rejection,
+  sleep,
+  useGirder,
+} from './support.ts';
 
 // downloadFile, downloadFileToPath and downloadFileChunks read plain-http answers on their own
 // HTTP/1.1 connection into two reused buffers; these tests aim at that transport's edges.
 const girder = useGirder();
-
-async function fileOf(data: Buffer) {
-  const { server } = girder;
-  const item = server.createItem({ folderId: server.admin.privateFolderId, name: 'item' });
-  return server.createFile({ itemId: item._id, name: 'data.bin', data });
-}
-
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts a server on a free loopback port, closed when the test ends. */
 async function listen<T extends Server | NetServer>(server: T): Promise<{ server: T; port: number }> {
@@ -53,7 +54,7 @@ async function rawServer(answer: (socket: import('node:net').Socket) => void) {
 describe('the download transport', () => {
   it('lends chunks from two reused buffers, byte-exact, to a consumer slower than the network', async () => {
     const data = pattern(24 * MiB, 11);
-    const file = await fileOf(data);
+    const file = await girderFile(girder.server, data);
     const hash = createHash('sha256');
     const buffers = new Set<ArrayBufferLike>();
     let chunks = 0;
@@ -63,14 +64,14 @@ describe('the download transport', () => {
       // Slower than loopback now and then, so that both buffers fill and the connection pauses.
       if (++chunks % 4 === 0) await sleep(2);
     }
-    expect(hash.digest('hex')).toBe(sha256(data));
+    expect(hash.digest('hex')).toBe(sha256Hex(data));
     expect(buffers.size).toBeLessThanOrEqual(2);
     expect(chunks).toBeGreaterThan(24);
   });
 
   it('gives a Readable consumer chunks of its own, intact after later reads', async () => {
     const data = pattern(8 * MiB, 13);
-    const file = await fileOf(data);
+    const file = await girderFile(girder.server, data);
     const kept: Buffer[] = [];
     await pipeline(
       adminClient(girder.server).downloadFile(file._id),
@@ -85,7 +86,7 @@ describe('the download transport', () => {
   });
 
   it('closes the connection when the iteration stops early, with no further request', async () => {
-    const file = await fileOf(pattern(8 * MiB));
+    const file = await girderFile(girder.server, pattern(8 * MiB));
     for await (const _ of adminClient(girder.server).downloadFileChunks(file._id)) break;
     await sleep(100);
     const downloads = girder.server.requests.filter((r) => r.path.endsWith('/download'));
@@ -200,7 +201,7 @@ describe('the download transport', () => {
 
   it('goes through a custom fetch when one is given', async () => {
     const data = pattern(100_000);
-    const file = await fileOf(data);
+    const file = await girderFile(girder.server, data);
     const spy = vi.fn(fetch);
     const client = adminClient(girder.server, { fetch: spy as typeof fetch });
     const got = Buffer.concat(await Array.fromAsync(client.downloadFile(file._id)));

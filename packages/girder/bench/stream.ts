@@ -1,6 +1,7 @@
 // Girder file → stream → named pipe → container, against curl from the same server into the same
 // FIFO consumer. Rerun: pnpm --filter @girder-worker/girder bench   (BENCH_MIB, default 1024)
-import { execFileSync, spawn } from 'node:child_process';
+
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,20 +9,15 @@ import { dockerRun } from '@girder-worker/docker';
 import { GirderClient } from '@girder-worker/girder-client';
 import { startGirderTestServerProcess } from '@girder-worker/girder-test-server';
 import { Connect, NamedInputPipe } from '@girder-worker/pipes';
+import { runShell, TEST_IMAGE } from '@girder-worker/test-helpers';
 import { Services } from '@girder-worker/transforms';
 import { GirderFileIdToStream } from '../src/index.ts';
 
 const MiB = 1024 * 1024;
 const size = Number(process.env.BENCH_MIB ?? 1024) * MiB;
-const IMAGE = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 const dir = await mkdtemp(join(tmpdir(), 'gw-girder-bench-'));
 // The server runs in its own process, as a real Girder would.
 const server = await startGirderTestServerProcess();
-const sh = (command: string) =>
-  new Promise<void>((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}`))));
-  });
 try {
   const file = join(dir, 'data.bin');
   execFileSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=1M', `count=${size / MiB}`], { stdio: 'ignore' });
@@ -42,7 +38,7 @@ try {
     let start = performance.now();
     const said: string[] = [];
     await dockerRun({
-      image: IMAGE,
+      image: TEST_IMAGE,
       pullImage: false,
       services: new Services({ girder: client }),
       reporter: { log: (line, source) => source === 'stdout' && said.push(line), progress: () => {} },
@@ -58,21 +54,21 @@ try {
     if (said.at(-1) !== records) throw new Error(`the container's dd said ${said.at(-1)}, not ${records}`);
     start = performance.now();
     await Promise.all([
-      sh(
+      runShell(
         `curl -sf -H 'Girder-Token: ${server.token}' -o ${join(dir, 'fifo', 'in')} ${server.apiUrl}/file/${girderFile._id}/download`,
       ),
-      sh(
-        `test "$(docker run --rm --network none -v ${join(dir, 'fifo')}:/f ${IMAGE} sh -c 'dd if=/f/in of=/dev/null bs=1M iflag=fullblock 2>&1 | tail -n 1')" = '${records}'`,
+      runShell(
+        `test "$(docker run --rm --network none -v ${join(dir, 'fifo')}:/f ${TEST_IMAGE} sh -c 'dd if=/f/in of=/dev/null bs=1M iflag=fullblock 2>&1 | tail -n 1')" = '${records}'`,
       ),
     ]);
     raw.push(performance.now() - start);
     // Each side's fixed cost (starting and removing a container that reads nothing), so that the
     // transfer itself can be compared too.
     start = performance.now();
-    await dockerRun({ image: IMAGE, pullImage: false, containerArgs: ['true'] });
+    await dockerRun({ image: TEST_IMAGE, pullImage: false, containerArgs: ['true'] });
     oursFixed.push(performance.now() - start);
     start = performance.now();
-    await sh(`docker run --rm --network none ${IMAGE} true`);
+    await runShell(`docker run --rm --network none ${TEST_IMAGE} true`);
     rawFixed.push(performance.now() - start);
   }
   const best = (values: number[]) => Math.min(...values);

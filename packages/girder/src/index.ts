@@ -15,7 +15,6 @@ export {
   GirderUploadVolumePathToFolder,
   GirderUploadVolumePathToItem,
   type JobArtifactOptions,
-  type UploadHookOptions,
 } from './result-hooks.ts';
 export { girderClientOf, girderJobIdOf } from './services.ts';
 export {
@@ -23,3 +22,4 @@ export {
   GirderUploadStream,
   type GirderUploadStreamOptions,
 } from './stream-transforms.ts';
+export type { UploadHookOptions } from './volume-path-upload.ts';

@@ -2,7 +2,6 @@ import {
   type FieldReader,
   ResultTransform,
   type RunResultInfo,
-  removeBeneath,
   SpecValidationError,
   type TransformContext,
   VolumePath,
@@ -10,35 +9,12 @@ import {
 import { checkId, readId } from './ids.ts';
 import { attachJobArtifacts, resultEntry, uploadFileBeneath, uploadFolderBeneath } from './safe-upload.ts';
 import { girderClientOf, girderJobIdOf } from './services.ts';
-
-function checkVolumePath(value: unknown): VolumePath {
-  if (!(value instanceof VolumePath)) throw new SpecValidationError('volumePath', 'a VolumePath', value);
-  return value;
-}
-
-/** `deleteFile` may never name the volume root (`.`, `a/..`): that would delete the mounted host folder. */
-function checkDeleteFile(volumePath: VolumePath, deleteFile: unknown): boolean {
-  if (deleteFile !== undefined && typeof deleteFile !== 'boolean') {
-    throw new SpecValidationError('deleteFile', 'true or false', deleteFile);
-  }
-  if (deleteFile === true && volumePath.isVolumeRoot) {
-    throw new SpecValidationError(
-      'deleteFile',
-      `false when volumePath names the volume root itself (${JSON.stringify(volumePath.filename)}): a volume root is never deleted`,
-      deleteFile,
-    );
-  }
-  return deleteFile ?? false;
-}
-
-/** Options of the upload hooks. */
-export interface UploadHookOptions {
-  /**
-   * Remove the uploaded file or directory from the volume afterwards.
-   * @default false
-   */
-  deleteFile?: boolean;
-}
+import {
+  checkVolumePath,
+  readUploadHookFields,
+  type UploadHookOptions,
+  VolumePathUpload,
+} from './volume-path-upload.ts';
 
 /**
  * Result hook: uploads the file a container wrote at a {@link VolumePath} to a Girder item
@@ -50,15 +26,9 @@ export interface UploadHookOptions {
  * dockerRun({ image, containerArgs: ['--out', out], resultHooks: [new GirderUploadVolumePathToItem(out, itemId)], services });
  * ```
  */
-export class GirderUploadVolumePathToItem extends ResultTransform<string> {
+export class GirderUploadVolumePathToItem extends VolumePathUpload<string> {
   /** Serialization kind. */
   static readonly kind: string = 'GirderUploadVolumePathToItem';
-  /** The file to upload. */
-  readonly volumePath: VolumePath;
-  /** The target item. */
-  readonly itemId: string;
-  /** Whether the file is removed after the upload. */
-  readonly deleteFile: boolean;
 
   /**
    * @param volumePath - the file, relative to its volume
@@ -66,10 +36,12 @@ export class GirderUploadVolumePathToItem extends ResultTransform<string> {
    * @param options - `deleteFile`
    */
   constructor(volumePath: VolumePath, itemId: string, options: UploadHookOptions = {}) {
-    super();
-    this.volumePath = checkVolumePath(volumePath);
-    this.itemId = checkId(itemId, 'itemId');
-    this.deleteFile = checkDeleteFile(this.volumePath, options.deleteFile);
+    super(volumePath, 'itemId', itemId, options);
+  }
+
+  /** The target item. */
+  get itemId(): string {
+    return this.targetId;
   }
 
   /**
@@ -77,25 +49,14 @@ export class GirderUploadVolumePathToItem extends ResultTransform<string> {
    * Girder file id.
    * @throws UnsafePathError when the path is (or passes through) a symbolic link or is no regular file
    */
-  async transform(ctx: TransformContext, _result?: RunResultInfo): Promise<string> {
-    const { root, relative } = this.volumePath.locate(ctx);
+  protected async upload(ctx: TransformContext, root: string, relative: string): Promise<string> {
     const file = await uploadFileBeneath(ctx, root, relative, { parentType: 'item', parentId: this.itemId });
-    if (this.deleteFile) await removeBeneath(root, relative);
     return file._id;
-  }
-
-  /** Fields for serialization. */
-  toJSON(): Record<string, unknown> {
-    return { volumePath: this.volumePath, itemId: this.itemId, deleteFile: this.deleteFile };
   }
 
   /** Revives from validated fields. */
   static fromJSON(fields: FieldReader): GirderUploadVolumePathToItem {
-    return new GirderUploadVolumePathToItem(
-      fields.instance('volumePath', VolumePath),
-      readId(fields, 'itemId'),
-      { deleteFile: fields.boolean('deleteFile', false) },
-    );
+    return new GirderUploadVolumePathToItem(...readUploadHookFields(fields, 'itemId'));
   }
 }
 
@@ -104,15 +65,9 @@ export class GirderUploadVolumePathToItem extends ResultTransform<string> {
  * Girder folder (girder_worker's `GirderUploadVolumePathToFolder`). A file becomes an item named
  * after it; a directory's files and subdirectories become items and folders.
  */
-export class GirderUploadVolumePathToFolder extends ResultTransform<void> {
+export class GirderUploadVolumePathToFolder extends VolumePathUpload<void> {
   /** Serialization kind. */
   static readonly kind: string = 'GirderUploadVolumePathToFolder';
-  /** The file or directory to upload. */
-  readonly volumePath: VolumePath;
-  /** The target folder. */
-  readonly folderId: string;
-  /** Whether the data is removed after the upload. */
-  readonly deleteFile: boolean;
 
   /**
    * @param volumePath - file or directory, relative to its volume
@@ -120,39 +75,30 @@ export class GirderUploadVolumePathToFolder extends ResultTransform<void> {
    * @param options - `deleteFile`
    */
   constructor(volumePath: VolumePath, folderId: string, options: UploadHookOptions = {}) {
-    super();
-    this.volumePath = checkVolumePath(volumePath);
-    this.folderId = checkId(folderId, 'folderId');
-    this.deleteFile = checkDeleteFile(this.volumePath, options.deleteFile);
+    super(volumePath, 'folderId', folderId, options);
+  }
+
+  /** The target folder. */
+  get folderId(): string {
+    return this.targetId;
   }
 
   /**
    * Uploads the file or folder, read beneath its volume without following links.
    * @throws UnsafePathError when the path or anything inside the folder is a symbolic link
    */
-  async transform(ctx: TransformContext, _result?: RunResultInfo): Promise<void> {
-    const { root, relative } = this.volumePath.locate(ctx);
+  protected async upload(ctx: TransformContext, root: string, relative: string): Promise<void> {
     const entry = await resultEntry(root, relative);
     if (entry === 'directory') {
       await uploadFolderBeneath(ctx, root, relative, this.folderId);
     } else {
       await uploadFileBeneath(ctx, root, relative, { parentType: 'folder', parentId: this.folderId });
     }
-    if (this.deleteFile) await removeBeneath(root, relative);
-  }
-
-  /** Fields for serialization. */
-  toJSON(): Record<string, unknown> {
-    return { volumePath: this.volumePath, folderId: this.folderId, deleteFile: this.deleteFile };
   }
 
   /** Revives from validated fields. */
   static fromJSON(fields: FieldReader): GirderUploadVolumePathToFolder {
-    return new GirderUploadVolumePathToFolder(
-      fields.instance('volumePath', VolumePath),
-      readId(fields, 'folderId'),
-      { deleteFile: fields.boolean('deleteFile', false) },
-    );
+    return new GirderUploadVolumePathToFolder(...readUploadHookFields(fields, 'folderId'));
   }
 }
 

@@ -1,20 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dockerRun } from '@girder-worker/docker';
-import { assertNoLeaks, assertUnchanged, makeTempDir, snapshotFiles } from '@girder-worker/test-helpers';
+import { assertUnchanged, LOCAL_IMAGE, makeTempDir, snapshotFiles } from '@girder-worker/test-helpers';
 import { BindMountVolume, isTransformError, isUnsafePathError } from '@girder-worker/transforms';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GirderFileIdToVolume, GirderFolderIdToVolume, GirderItemIdToVolume } from '../src/index.ts';
-import { base, type GirderFixture, lines, makeVictim, startGirder } from './support.ts';
+import { lines, makeVictim, useGirder } from './support.ts';
 
-let girder: GirderFixture;
-beforeEach(async () => {
-  girder = await startGirder();
-});
-afterEach(async () => {
-  await girder.server.close();
-  await assertNoLeaks();
-});
+const girder = useGirder();
 
 async function girderFolder(parentId: string, name: string): Promise<string> {
   return girder.server.createFolder({ parentType: 'folder', parentId, name })._id;
@@ -55,7 +48,7 @@ describe('downloads never follow a link an earlier container left (issue 12 case
     const fileId = file?._id as string;
     // An earlier run's container plants links named after the ids the next run will download.
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       volumes: [volume],
       containerArgs: [
         'sh',
@@ -69,7 +62,7 @@ describe('downloads never follow a link an earlier container left (issue 12 case
       new GirderItemIdToVolume(itemId, { volume }),
     ]) {
       const error = await dockerRun({
-        ...base,
+        ...LOCAL_IMAGE,
         services: girder.services,
         containerArgs: ['cat', transform],
       }).catch((e: unknown) => e);
@@ -89,7 +82,7 @@ describe('downloads never overwrite what the run did not create (issue 12 case 6
     const itemId = await girderItem(girder.server.admin.privateFolderId, 'x', { 'x.txt': 'girder data\n' });
     const fileId = girder.server.listItemFiles(itemId)[0]?._id as string;
     const error = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services: girder.services,
       containerArgs: ['cat', new GirderFileIdToVolume(fileId, { volume, filename: 'existing.txt' })],
     }).catch((e: unknown) => e);
@@ -100,7 +93,7 @@ describe('downloads never overwrite what the run did not create (issue 12 case 6
     // A new name in an existing folder is written, read, and removed afterwards; the folder stays.
     const out = lines();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services: girder.services,
       reporter: out,
       containerArgs: ['cat', new GirderFileIdToVolume(fileId, { volume, filename: 'sub/new/x.txt' })],
@@ -118,7 +111,7 @@ describe('downloads never overwrite what the run did not create (issue 12 case 6
     await girderItem(folderId, 'b.txt', { 'b.txt': 'b\n' });
     girder.server.faults.failNext({ path: /^\/file\/[0-9a-f]+\/download$/, status: 400, after: 1 });
     const error = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services: girder.services,
       containerArgs: ['ls', new GirderFolderIdToVolume(folderId, { volume })],
     }).catch((e: unknown) => e);
@@ -140,7 +133,7 @@ describe('download names are distinct and made the same way at every level (issu
     await girderItem(root, 'multi', { 'f/1': 'file slash\n', f_1: 'file underscore\n' });
     const out = lines();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services: girder.services,
       reporter: out,
       containerArgs: [
@@ -189,7 +182,7 @@ describe('download names are distinct and made the same way at every level (issu
     const single = await girderItem(girder.server.admin.privateFolderId, 'solo', { 'solo.txt': 'solo\n' });
     const out = lines();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services: girder.services,
       reporter: out,
       containerArgs: [

@@ -1,7 +1,7 @@
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dockerRun } from '@girder-worker/docker';
-import { assertNoLeaks, assertUnchanged, makeTempDir } from '@girder-worker/test-helpers';
+import { assertUnchanged, LOCAL_IMAGE, makeTempDir } from '@girder-worker/test-helpers';
 import {
   BindMountVolume,
   createRegistry,
@@ -10,7 +10,7 @@ import {
   revive,
   VolumePath,
 } from '@girder-worker/transforms';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   GirderUploadVolumePathJobArtifact,
   GirderUploadVolumePathToFolder,
@@ -18,16 +18,9 @@ import {
   girderKinds,
   JobManager,
 } from '../src/index.ts';
-import { base, type GirderFixture, lines, makeVictim, startGirder } from './support.ts';
+import { lines, makeVictim, useGirder } from './support.ts';
 
-let girder: GirderFixture;
-beforeEach(async () => {
-  girder = await startGirder();
-});
-afterEach(async () => {
-  await girder.server.close();
-  await assertNoLeaks();
-});
+const girder = useGirder();
 
 function folder(name: string): string {
   const { server } = girder;
@@ -50,7 +43,7 @@ describe('upload hooks never follow a link the container left (issue 12 case 1)'
     const item = girder.server.createItem({ folderId: girder.server.admin.privateFolderId, name: 'r' });
     const out = new VolumePath('result.txt');
     const error = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services: girder.services,
       containerArgs: ['sh', '-c', `ln -s ${victim.secret} "$0"`, out],
       resultHooks: [new GirderUploadVolumePathToItem(out, item._id)],
@@ -67,7 +60,7 @@ describe('upload hooks never follow a link the container left (issue 12 case 1)'
     const target = folder('outputs');
     const out = new VolumePath('outdir');
     const error = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services: girder.services,
       containerArgs: ['sh', '-c', `ln -s ${victim.dir} "$0"`, out],
       resultHooks: [new GirderUploadVolumePathToFolder(out, target, { deleteFile: true })],
@@ -93,7 +86,7 @@ describe('upload hooks never follow a link the container left (issue 12 case 1)'
       [`ln -s ${victim.dir} "$(dirname "$0")"`, through, new GirderUploadVolumePathToFolder(through, target)],
     ] as const) {
       const error = await dockerRun({
-        ...base,
+        ...LOCAL_IMAGE,
         services: girder.services,
         containerArgs: ['sh', '-c', script, path],
         resultHooks: [hook],
@@ -116,7 +109,7 @@ describe('upload hooks never follow a link the container left (issue 12 case 1)'
     const error = await manager
       .run((signal, reporter) =>
         dockerRun({
-          ...base,
+          ...LOCAL_IMAGE,
           services: girder.services.with({ girderJob: { jobId: job._id } }),
           signal,
           reporter,
@@ -132,7 +125,7 @@ describe('upload hooks never follow a link the container left (issue 12 case 1)'
     expect(jobLog).toContain('symbolic link');
 
     const success = await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services: girder.services.with({ girderJob: { jobId: job._id } }),
       containerArgs: ['sh', '-c', `mkdir "$0"; ln -s ${victim.secret} "$0/a.log"`, log],
       resultHooks: [new GirderUploadVolumePathJobArtifact(log)],
@@ -149,7 +142,7 @@ describe('upload hooks never follow a link the container left (issue 12 case 1)'
     const dir = new VolumePath('outdir');
     const reporter = lines();
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services: girder.services,
       reporter,
       containerArgs: [
@@ -207,7 +200,7 @@ describe('deleteFile never deletes a volume root (issue 12 case 4)', () => {
     ).toThrow('resultHooks[0].deleteFile: expected false when volumePath names the volume root itself');
     // Uploading the whole mounted folder is fine; it is never deleted.
     await dockerRun({
-      ...base,
+      ...LOCAL_IMAGE,
       services: girder.services,
       volumes: [volume],
       containerArgs: ['sh', '-c', 'echo out > /mnt/data/out.txt'],

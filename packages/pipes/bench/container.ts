@@ -1,12 +1,13 @@
 // The benches' container side: the local test image with a host directory mounted at /data,
 // driven through dockerode as the docker runner does (create → start → drive the FIFO → wait).
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TEST_IMAGE } from '@girder-worker/test-helpers';
 import { createTransformContext, TemporaryVolume, type TransformContext } from '@girder-worker/transforms';
 import Docker from 'dockerode';
 
-export const IMAGE: string = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 export const MiB: number = 1 << 20;
 const docker = new Docker();
 
@@ -28,7 +29,7 @@ export async function withContainer(
   drive: (exited: Promise<unknown>) => Promise<void>,
 ): Promise<{ ms: number; exitCode: number }> {
   const container = await docker.createContainer({
-    Image: IMAGE,
+    Image: TEST_IMAGE,
     Cmd: cmd,
     HostConfig: { Binds: [`${dir}:/data`], NetworkMode: 'none' },
     Labels: { 'org.girder-worker.bench': 'pipes' },

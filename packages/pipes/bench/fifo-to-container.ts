@@ -6,6 +6,7 @@
 // mount. "raw" writes the FIFO with `dd if=file of=fifo bs=1M`; "pipes" with a StreamConnector from
 // fs.createReadStream (1 MiB chunks) to openFifoWriter, as the docker runner does; "in-memory" feeds openFifoWriter one reused 1 MiB block, to
 // show the writer's own ceiling. Time runs from the writer's start until the container has exited.
+
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -13,12 +14,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { median, TEST_IMAGE } from '@girder-worker/test-helpers';
 import Docker from 'dockerode';
 import { createStreamConnector } from '../src/connector.ts';
 import { openFifoWriter } from '../src/fifo-writer.ts';
 import { mkfifo } from '../src/mkfifo.ts';
 
-const image = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 const mib = Number(process.env.BENCH_MIB ?? 1024);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const bytes = mib * (1 << 20);
@@ -43,7 +44,7 @@ async function runRound(dir: string, input: string, writer: Writer): Promise<num
   await rm(fifo, { force: true });
   await mkfifo(fifo, { mode: 0o666 });
   const container = await docker.createContainer({
-    Image: image,
+    Image: TEST_IMAGE,
     Cmd: ['dd', 'if=/data/pipe', 'of=/dev/null', 'bs=1M'],
     HostConfig: { Binds: [`${dir}:/data`], NetworkMode: 'none' },
   });
@@ -82,11 +83,6 @@ async function runRound(dir: string, input: string, writer: Writer): Promise<num
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
-
 const dir = await mkdtemp(join(tmpdir(), 'gw-pipes-bench-'));
 try {
   const input = join(dir, 'input.bin');
@@ -103,7 +99,7 @@ try {
   const oursMedian = median(ours);
   const fmt = (v: number): string => v.toFixed(0);
   console.log(
-    `\nhost file → FIFO → container (${image}, dd of=/dev/null bs=1M), ${mib} MiB, ${rounds} rounds\n`,
+    `\nhost file → FIFO → container (${TEST_IMAGE}, dd of=/dev/null bs=1M), ${mib} MiB, ${rounds} rounds\n`,
   );
   console.log('| writer | MiB/s (median) | rounds (MiB/s) |');
   console.log('|---|---|---|');

@@ -7,11 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { median, range } from '@girder-worker/test-helpers';
 import { createStreamConnector } from '../src/connector.ts';
 import { openFifoReader } from '../src/fifo-reader.ts';
 import { releasesChunks } from '../src/lent-chunks.ts';
 import { mkfifo } from '../src/mkfifo.ts';
-import { median, range } from './stats.ts';
 
 const mib = Number(process.env.BENCH_MIB ?? 1024);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);

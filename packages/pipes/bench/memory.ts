@@ -4,11 +4,12 @@
 // in:  HostFileSource(file) → Connect → NamedInputPipe → container `md5sum /data/pipe`
 // out: container `dd if=/dev/zero bs=1M count=N of=/data/pipe` → NamedOutputPipe → HostFileSink
 // Bounds (issue 15): < 120 MiB for 1 GiB and 4 GiB; 4 parallel 256 MiB runs < 140 MiB.
+
 import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { median, range } from '@girder-worker/test-helpers';
 import { inTempDir } from './container.ts';
-import { median, range } from './stats.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const child = new URL('./stream-rss.ts', import.meta.url).pathname;

@@ -2,8 +2,10 @@
 // this process's peak RSS after 20 echo containers (the baseline) and after streaming.
 //   node bench/stream-rss.ts in  <MiB> <parallel> <input file>   file → NamedInputPipe → md5sum
 //   node bench/stream-rss.ts out <MiB> <parallel> <output dir>   dd → NamedOutputPipe → file
+
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { peakRssMiB } from '@girder-worker/test-helpers';
 import { Connect } from '../src/connect.ts';
 import { HostFileSink, HostFileSource } from '../src/host-file.ts';
 import { NamedInputPipe, NamedOutputPipe } from '../src/named-pipe.ts';
@@ -15,7 +17,6 @@ const parallel = Number(parallelText);
 if ((mode !== 'in' && mode !== 'out') || !(mib > 0) || !(parallel > 0) || !path) {
   throw new Error('usage: stream-rss.ts in|out <MiB> <parallel> <input file | output dir>');
 }
-const peakMiB = (): number => process.resourceUsage().maxRSS / 1024;
 
 async function streamOnce(index: number): Promise<void> {
   await inTempDir('gw-rss-', async (dir) => {
@@ -52,6 +53,6 @@ await inTempDir('gw-rss-base-', async (dir) => {
     if (exitCode !== 0) throw new Error(`echo exited with ${exitCode}`);
   }
 });
-const baseline = peakMiB();
+const baseline = peakRssMiB();
 await Promise.all(Array.from({ length: parallel }, (_, i) => streamOnce(i)));
-console.log(JSON.stringify({ baseline, peak: peakMiB() }));
+console.log(JSON.stringify({ baseline, peak: peakRssMiB() }));

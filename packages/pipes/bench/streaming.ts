@@ -1,16 +1,9 @@
-// Benchmark: throughput through a named pipe into a slow consumer and out into a file or a
-// counting sink, against `cat`/`dd` on the same FIFO with the same container, same run.
-//   node bench/streaming.ts        (BENCH_MIB=1024, BENCH_ROUNDS=3; rounds interleave every row;
-//                                   BENCH_DIRECTION=in|out runs one direction's rows only)
-// Time runs from the host side's start (the container is already waiting on the FIFO) until the
-// container has exited and the host side is done. Bound (issue 15): ≥ 0.9 of the raw figure.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { median, range, runShell } from '@girder-worker/test-helpers';
 import { Transform } from '@girder-worker/transforms';
 import { Connect } from '../src/connect.ts';
 import { createStreamConnector, type StreamSink } from '../src/connector.ts';
@@ -21,17 +14,10 @@ import { releasesChunks } from '../src/lent-chunks.ts';
 import { mkfifo } from '../src/mkfifo.ts';
 import { NamedInputPipe, NamedOutputPipe } from '../src/named-pipe.ts';
 import { benchContext, inTempDir, MiB, withContainer } from './container.ts';
-import { median, range } from './stats.ts';
 
 const mib = Number(process.env.BENCH_MIB ?? 1024);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const bytes = mib * MiB;
-
-async function sh(script: string, ...args: string[]): Promise<void> {
-  const child = spawn('sh', ['-c', script, 'sh', ...args], { stdio: 'ignore' });
-  const [code] = await once(child, 'exit');
-  if (code !== 0) throw new Error(`${script} exited with ${code}`);
-}
 
 /** A sink counting bytes: plain (a connector copies lent chunks for it) or marked as releasing them. */
 class CountingSink extends Transform<StreamSink> {
@@ -96,7 +82,7 @@ function rows(input: string): Row[] {
       direction: 'in',
       label: 'raw: `cat file > fifo`',
       raw: true,
-      setup: (_dir, fifo) => onOwnFifo(fifo, () => sh('cat "$1" > "$2"', input, fifo)),
+      setup: (_dir, fifo) => onOwnFifo(fifo, () => runShell('cat "$1" > "$2"', input, fifo)),
     },
     {
       direction: 'in',
@@ -121,7 +107,7 @@ function rows(input: string): Row[] {
       direction: 'out',
       label: 'raw: `cat fifo > file`',
       raw: true,
-      setup: (dir, fifo) => onOwnFifo(fifo, () => sh('cat "$1" > "$2"', fifo, join(dir, 'out.bin'))),
+      setup: (dir, fifo) => onOwnFifo(fifo, () => runShell('cat "$1" > "$2"', fifo, join(dir, 'out.bin'))),
     },
     {
       direction: 'out',
@@ -144,7 +130,8 @@ function rows(input: string): Row[] {
       direction: 'out',
       label: 'raw: `dd if=fifo of=/dev/null bs=1M` (counting)',
       raw: true,
-      setup: (_dir, fifo) => onOwnFifo(fifo, () => sh('dd if="$1" of=/dev/null bs=1M 2>/dev/null', fifo)),
+      setup: (_dir, fifo) =>
+        onOwnFifo(fifo, () => runShell('dd if="$1" of=/dev/null bs=1M 2>/dev/null', fifo)),
     },
     {
       direction: 'out',
@@ -184,7 +171,7 @@ async function round(row: Row): Promise<number> {
 
 await inTempDir('gw-pipes-input-', async (dir) => {
   const input = join(dir, 'input.bin');
-  await sh(`dd if=/dev/urandom of="$1" bs=1M count=${mib} 2>/dev/null`, input);
+  await runShell(`dd if=/dev/urandom of="$1" bs=1M count=${mib} 2>/dev/null`, input);
   const direction = process.env.BENCH_DIRECTION;
   const all = rows(input).filter((row) => direction === undefined || row.direction === direction);
   const samples = new Map<Row, number[]>(all.map((r) => [r, []]));

@@ -4,14 +4,15 @@
 // Each round: a 10 ms interval records its worst lateness over 1 s, and 20 reads of this file
 // are timed. "pipes" opens 8 writers and 8 readers first (no peer ever comes; they are destroyed
 // after the round). Bound (issue 15, moved out of the tests): max lag < 100 ms, reads < 1 s.
+
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median, range } from '@girder-worker/test-helpers';
 import { openFifoReader } from '../src/fifo-reader.ts';
 import { openFifoWriter } from '../src/fifo-writer.ts';
 import { mkfifo } from '../src/mkfifo.ts';
-import { median, range } from './stats.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 

@@ -3,7 +3,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { assertNoLeaks, hashStream, makeTempDir, TEST_IMAGE, testDocker } from '@girder-worker/test-helpers';
+import {
+  assertNoLeaks,
+  hashStream,
+  makeTempDir,
+  sha256Hex,
+  TEST_IMAGE,
+  testDocker,
+} from '@girder-worker/test-helpers';
 import type Docker from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStreamConnector } from '../src/connector.ts';
@@ -84,7 +91,7 @@ describe('FIFOs shared with a container', () => {
     });
     expect((await connector.start()).bytesMoved).toBe(payload.length);
     expect(await run.exited).toBe(0);
-    expect((await run.logs()).split(' ')[0]).toBe(createHash('sha256').update(payload).digest('hex'));
+    expect((await run.logs()).split(' ')[0]).toBe(sha256Hex(payload));
   });
 
   it('streams what a container writes into the FIFO out to the host', async () => {

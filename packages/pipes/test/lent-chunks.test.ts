@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { assertNoLeaks } from '@girder-worker/test-helpers';
+import { assertNoLeaks, sha256Hex } from '@girder-worker/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStreamConnector } from '../src/connector.ts';
 import { isConnectorError } from '../src/errors.ts';
@@ -59,7 +59,7 @@ describe('LentChunks through a connector', () => {
       output: ({ signal }) => openFifoWriter(fifo, { signal, until: consumer.exited }),
     });
     expect((await connector.start()).bytesMoved).toBe(payload.length);
-    expect((await stdoutOf(consumer)).split(' ')[0]).toBe(createHash('sha256').update(payload).digest('hex'));
+    expect((await stdoutOf(consumer)).split(' ')[0]).toBe(sha256Hex(payload));
     expect(state.steps).toBe(Math.ceil(payload.length / (256 * 1024 + 17)));
     expect(state.returned).toBe(false);
   });

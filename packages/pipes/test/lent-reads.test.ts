@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { assertNoLeaks, countOpenFds, makeTempDir } from '@girder-worker/test-helpers';
+import { assertNoLeaks, countOpenFds, makeTempDir, sha256Hex } from '@girder-worker/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStreamConnector } from '../src/connector.ts';
 import { isFifoPeerMissingError, isPipeError } from '../src/errors.ts';
@@ -12,8 +12,6 @@ import { isLentChunks, releasesChunks } from '../src/lent-chunks.ts';
 import { delay, makeFifo, sh } from './helpers.ts';
 
 afterEach(() => assertNoLeaks({ containers: false }));
-
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /** Consumes lent chunks: hashes them, records the memory they live in and their sizes. */
 async function consume(chunks: AsyncIterable<Uint8Array>, pauseMs = 0) {
@@ -38,7 +36,7 @@ describe('FifoReadStream.lend()', () => {
     const chunks = openFifoReader(fifo, { until: writer.exited }).lend();
     expect(isLentChunks(chunks)).toBe(true);
     const { digest, memory } = await consume(chunks);
-    expect(digest).toBe(sha256(payload));
+    expect(digest).toBe(sha256Hex(payload));
     expect(memory.size).toBeLessThanOrEqual(2);
   });
 
@@ -48,7 +46,7 @@ describe('FifoReadStream.lend()', () => {
     const writer = sh('cat > "$F"', { F: fifo });
     writer.stdin?.end(payload);
     const { digest, sizes, memory } = await consume(openFifoReader(fifo, { until: writer.exited }).lend(), 5);
-    expect(digest).toBe(sha256(payload));
+    expect(digest).toBe(sha256Hex(payload));
     expect(memory.size).toBeLessThanOrEqual(2);
     // A pipe hands over at most 64 KiB a read; anything larger was coalesced while we slept.
     expect(Math.max(...sizes)).toBeGreaterThan(64 * 1024);
@@ -114,7 +112,7 @@ describe('readFileChunks', () => {
     await writeFile(path, payload);
     const before = await countOpenFds();
     const { digest, memory, sizes } = await consume(readFileChunks(path, { chunkBytes: 1 << 20 }));
-    expect(digest).toBe(sha256(payload));
+    expect(digest).toBe(sha256Hex(payload));
     expect(memory.size).toBe(2);
     expect(sizes).toEqual([1, 2, 3, 4, 5].map(() => 1 << 20).concat([123]));
     expect(await countOpenFds()).toBe(before);

@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { lstat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { assertNoLeaks, makeTempDir } from '@girder-worker/test-helpers';
+import { assertNoLeaks, makeTempDir, sha256Hex } from '@girder-worker/test-helpers';
 import {
   BindMountVolume,
   coreKinds,
@@ -194,7 +194,7 @@ describe('Connect', () => {
     const reader = sh('sha256sum "$F"', { F: pipe.hostPath(ctx) });
     const connector = await connect.connector(ctx, { until: reader.exited });
     expect((await connector.start()).bytesMoved).toBe(payload.length);
-    expect((await stdoutOf(reader)).split(' ')[0]).toBe(createHash('sha256').update(payload).digest('hex'));
+    expect((await stdoutOf(reader)).split(' ')[0]).toBe(sha256Hex(payload));
     await args.cleanup();
     await expect(lstat(pipe.hostPath(ctx))).rejects.toMatchObject({ code: 'ENOENT' });
   });

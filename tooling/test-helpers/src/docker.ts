@@ -3,6 +3,15 @@ import Docker from 'dockerode';
 /** The local test image built by scripts/setup-host.sh (busybox, no registry needed). */
 export const TEST_IMAGE: string = process.env.GW_TEST_IMAGE ?? 'girder-worker-test/busybox:latest';
 
+/**
+ * Run options for the local test image, never pulled: spread them into a `dockerRun` call or a
+ * run spec (`{ ...LOCAL_IMAGE, containerArgs: ['true'] }`).
+ */
+export const LOCAL_IMAGE: { readonly image: string; readonly pullImage: false } = {
+  image: TEST_IMAGE,
+  pullImage: false,
+};
+
 /** The label every container started by girder-worker carries (value: the run id). */
 const RUN_LABEL = 'org.girder-worker.run';
 

@@ -37,6 +37,11 @@ export async function writeRandomFile(path: string, bytes: number): Promise<stri
   return hash.digest('hex');
 }
 
+/** sha256 of bytes or a string (hex), e.g. to compare what arrived with what was sent. */
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
 /** sha256 of a stream's bytes (hex). */
 export async function hashStream(stream: Readable | AsyncIterable<Uint8Array>): Promise<string> {
   const hash = createHash('sha256');

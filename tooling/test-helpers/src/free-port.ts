@@ -32,13 +32,26 @@ export function probeTcp(port: number, hello: Buffer | string): Promise<Buffer |
   });
 }
 
-/** Polls `check` every 100 ms until it is truthy; fails naming `what` after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 30_000): Promise<T> {
+/**
+ * Polls `check` every `intervalMs` until it returns a truthy value, and resolves with that value;
+ * fails naming `what` after `timeoutMs`.
+ *
+ * @param check - the condition, sync or async
+ * @param what - what is awaited, for the error, e.g. `'the worker to start'`
+ * @param timeoutMs - how long to wait before failing
+ * @param intervalMs - the pause between two checks
+ */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

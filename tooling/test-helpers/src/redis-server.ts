@@ -11,12 +11,21 @@ export interface RedisServerHandle {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startRedisServer}. */
+export interface RedisServerOptions {
+  /**
+   * The loopback port, e.g. that of a server stopped before, to start it again.
+   * @default a free port
+   */
+  port?: number;
+}
+
 /**
- * Starts a private `redis-server` on a free 127.0.0.1 port, without persistence, and waits until
- * it answers PING.
+ * Starts a private `redis-server` on a 127.0.0.1 port (a free one unless `options.port`), without
+ * persistence, and waits until it answers PING.
  */
-export async function startRedisServer(): Promise<RedisServerHandle> {
-  const port = await freePort();
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
+  const port = options.port ?? (await freePort());
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],

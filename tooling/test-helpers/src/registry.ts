@@ -1,12 +1,12 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { TEST_IMAGE, testDocker } from './docker.ts';
+import { freePort } from './free-port.ts';
 
 /** A private Docker registry (Debian's `docker-registry`, distribution 2.8) on a loopback port. */
 export interface TestRegistry extends AsyncDisposable {
@@ -18,14 +18,6 @@ export interface TestRegistry extends AsyncDisposable {
   requests(): string[];
   /** Stops the registry (a pull under way is cut). Idempotent. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {

@@ -80,7 +80,7 @@ async function specJson(
   flags: RunFlags,
 ): Promise<{ json: unknown; baseDir: string }> {
   if (flags.image) {
-    const { specFromFlags } = await import('../flags.ts');
+    const { specFromFlags } = await import('./run-parts.ts');
     const all = specPath === undefined ? args : [specPath, ...args];
     return { json: specFromFlags({ ...flags, image: flags.image }, all), baseDir: process.cwd() };
   }
@@ -127,12 +127,7 @@ async function runAction(specPath: string | undefined, args: string[], flags: Ru
   const { baseDir } = read;
   const registryAuth = await registryAuthOf(flags.registryAuth);
   if (!(flags.stopGraceMs >= 0)) throw new BadInputError('--stop-grace-ms', 'expected an integer >= 0');
-  const [{ loadRunSpec }, { executeRun }, { terminalOutput }, { stderrLogger }] = await Promise.all([
-    import('../spec.ts'),
-    import('../execute.ts'),
-    import('../terminal-output.ts'),
-    import('../stderr-logger.ts'),
-  ]);
+  const { loadRunSpec, executeRun, terminalOutput, stderrLogger } = await import('./run-parts.ts');
   const spec = loadRunSpec(json, { baseDir });
   const controller = new AbortController();
   let interrupted = 0;

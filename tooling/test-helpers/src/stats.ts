@@ -1,5 +1,5 @@
-// Small statistics for the benches: the machine is shared, so rounds interleave and we report
-// medians with their range.
+// Small statistics for the benches: the machine is shared, so rounds interleave and benches
+// report medians with their range, and memory as peak RSS.
 
 /** The median (upper middle for an even count). */
 export function median(values: number[]): number {
@@ -10,4 +10,9 @@ export function median(values: number[]): number {
 /** `[min, max]`. */
 export function range(values: number[]): [number, number] {
   return [Math.min(...values), Math.max(...values)];
+}
+
+/** This process's peak resident set size so far, in MiB (`maxRSS` of `process.resourceUsage()`). */
+export function peakRssMiB(): number {
+  return process.resourceUsage().maxRSS / 1024;
 }
