@@ -367,5 +367,3 @@ function armTimeout(
   run.cleanup.defer(() => clearTimeout(timer));
   return () => timedOut;
 }
-
-export type { DockerRunEvent };

@@ -42,7 +42,7 @@ export interface MappedDockerRun {
 export type KwargMapper = (value: PyValue, path: string, run: MappedDockerRun, mapper: ValueMapper) => void;
 
 /** Python's `str()` of a scalar container argument (`True`, `None`, `1.5`). */
-export function pythonStr(value: unknown): unknown {
+function pythonStr(value: unknown): unknown {
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (value === null) return 'None';
