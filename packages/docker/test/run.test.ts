@@ -10,7 +10,8 @@ import {
 } from '@girder-worker/test-helpers';
 import { BindMountVolume, TemporaryVolume, VolumePath } from '@girder-worker/transforms';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dockerRun, isDockerRunError, LABELS } from '../src/index.ts';
+import { dockerRun, isDockerRunError } from '../src/index.ts';
+import { LABELS } from '../src/labels.ts';
 import { collectingReporter, HookOf } from './helpers.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
