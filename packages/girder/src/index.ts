@@ -8,7 +8,6 @@ export { isJobCanceledError, JobCanceledError } from './errors.ts';
 export { JobManager, type JobManagerOptions, type RunOutcome } from './job-manager.ts';
 export { isFinalJobStatus, JobStatus, type JobStatusValue } from './job-status.ts';
 export { girderKinds } from './kinds.ts';
-export { safeSegment } from './names.ts';
 export {
   GirderItemMetadata,
   GirderUploadVolumePathJobArtifact,
@@ -17,7 +16,6 @@ export {
   type JobArtifactOptions,
   type UploadHookOptions,
 } from './result-hooks.ts';
-export { girderClientOf, girderJobIdOf } from './services.ts';
 export {
   GirderFileIdToStream,
   GirderUploadStream,

@@ -47,7 +47,6 @@ export { NamedInputPipe, NamedOutputPipe, NamedPipeBase, type NamedPipeOptions }
 export { ProgressPipe, type ProgressPipeOptions } from './progress-pipe.ts';
 export { createProgressSink, type ProgressSinkOptions, parseProgressLine } from './progress-sink.ts';
 export {
-  createSlicerProgressSink,
   type SlicerEvent,
   SlicerProgress,
   SlicerProgressParser,
