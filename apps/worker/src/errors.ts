@@ -1,4 +1,4 @@
-import { GirderWorkerError, hasErrorIdentity } from '@girder-worker/transforms';
+import { GirderWorkerError, hasErrorIdentity, redactUrl } from '@girder-worker/transforms';
 
 /**
  * Input the app cannot use: a spec that is not JSON, an option out of range, a missing argument.
@@ -109,32 +109,21 @@ export function isRunCancelledError(error: unknown): error is RunCancelledError 
  */
 export class RedisUnavailableError extends GirderWorkerError {
   override name = 'RedisUnavailableError' as const;
-  /** The Redis URL, its password masked. */
+  /** The Redis URL, its secrets masked (`redactUrl`). */
   readonly redisUrl: string;
   /**
-   * @param redisUrl - the URL tried (its password is masked here)
+   * @param redisUrl - the URL tried (its secrets are masked here)
    * @param reason - why, e.g. `connect ECONNREFUSED 127.0.0.1:6379`
    * @param options - `cause` when wrapping
    */
   constructor(redisUrl: string, reason: string, options?: ErrorOptions) {
-    const shown = maskUrlPassword(redisUrl);
+    const shown = redactUrl(redisUrl);
     super(
       'GW_REDIS_UNAVAILABLE',
       `cannot reach Redis at ${shown} (${reason}): check --redis and that the server runs`,
       options,
     );
     this.redisUrl = shown;
-  }
-}
-
-function maskUrlPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an unparsable URL)';
   }
 }
 

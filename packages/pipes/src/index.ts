@@ -2,7 +2,6 @@ export { ChunkedTransferEncodingStream } from './chunked-transfer-encoding-strea
 export {
   type ChunkedUploadOptions,
   ChunkedUploadStream,
-  displayUrl,
   openChunkedUpload,
 } from './chunked-upload.ts';
 export { Connect, type ConnectorOptions, type ConnectorProvider, hasConnector } from './connect.ts';

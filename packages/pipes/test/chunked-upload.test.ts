@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { displayUrl, openChunkedUpload } from '../src/chunked-upload.ts';
+import { openChunkedUpload } from '../src/chunked-upload.ts';
 import { isHttpStreamError } from '../src/errors.ts';
 
 interface Received {
@@ -157,9 +157,12 @@ describe('openChunkedUpload', () => {
     );
   });
 
-  it('shows URLs without credentials or query', () => {
-    expect(displayUrl('https://user:pw@example.test:8443/api/v1/file?token=abc')).toBe(
-      'https://example.test:8443/api/v1/file',
+  it('shows its target with the secrets masked, and refuses a bad URL without echoing them', () => {
+    const stream = openChunkedUpload('https://user:pw@127.0.0.1:8443/api/v1/file?token=abc&offset=0');
+    expect(stream.url).toBe('https://user:***@127.0.0.1:8443/api/v1/file?token=***&offset=0');
+    stream.destroy();
+    expect(() => openChunkedUpload('//user:pw@[bad?token=abc')).toThrow(
+      /got \/\/\*\*\*@\[bad\?token=\*\*\*$/,
     );
   });
 });

@@ -28,7 +28,7 @@ function truncate(text: string, max = 80): string {
 }
 
 /** Describes a received value briefly for an error message (truncated, never a whole document). */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;

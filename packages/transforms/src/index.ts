@@ -37,6 +37,7 @@ export {
 } from './lifecycle.ts';
 export { type Logger, silentLogger } from './logger.ts';
 export { joinInside, relativePathProblem } from './paths.ts';
+export { redactUrl } from './redact-url.ts';
 export { coreKinds, createRegistry, TransformRegistry } from './registry.ts';
 export { type Progress, type Reporter, silentReporter } from './reporter.ts';
 export {

@@ -3,6 +3,7 @@ export { hashFile, hashStream, makeTempDir, writeRandomFile } from './files.ts';
 export { freePort, probeTcp, waitFor } from './free-port.ts';
 export { assertNoLeaks, countOpenFds, type LeakCheckOptions, listFifos } from './leaks.ts';
 export { type RabbitMqServerHandle, startRabbitMqServer } from './rabbitmq-server.ts';
+export { REDACT_URL_CASES } from './redact-url-cases.ts';
 export { type RedisServerHandle, startRedisServer } from './redis-server.ts';
 export { buildLargeImage, pushToRegistry, startTestRegistry, type TestRegistry } from './registry.ts';
 export { assertUnchanged, diffSnapshot, type FileSnapshot, snapshotFiles } from './snapshot.ts';
