@@ -79,7 +79,7 @@ describe('JobInfoReporter', () => {
       headers: { 'Girder-Token': girder.admin.token },
     });
     await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-    expect(signal.reason).toMatchObject({ name: 'JobCanceledError', jobId: id });
+    expect(signal.reason).toMatchObject({ name: 'JobCancelledError', jobId: id });
     await reporter.close();
   });
 });

@@ -4,7 +4,7 @@ export {
   GirderFolderIdToVolume,
   GirderItemIdToVolume,
 } from './download-transforms.ts';
-export { isJobCanceledError, JobCanceledError } from './errors.ts';
+export { isJobCanceledError, isJobCancelledError, JobCanceledError, JobCancelledError } from './errors.ts';
 export { JobManager, type JobManagerOptions, type RunOutcome } from './job-manager.ts';
 export { isFinalJobStatus, JobStatus, type JobStatusValue } from './job-status.ts';
 export { girderKinds } from './kinds.ts';

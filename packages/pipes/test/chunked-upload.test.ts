@@ -79,7 +79,7 @@ describe('openChunkedUpload', () => {
     expect(received[0]?.headers['girder-token']).toBe('secret-token');
   });
 
-  it('fails with the status and body of a non-2xx answer, without the query or headers', async () => {
+  it('fails with the status and body of a non-2xx answer, without the secrets of the query or headers', async () => {
     const { url } = await startServer((_req, res) => {
       res.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"Access denied"}');
     });
@@ -88,7 +88,11 @@ describe('openChunkedUpload', () => {
     });
     const error = await pipeline(Readable.from([Buffer.from('data')]), upload).catch((e: unknown) => e);
     expect(isHttpStreamError(error)).toBe(true);
-    expect(error).toMatchObject({ status: 403, body: '{"message":"Access denied"}', url: `${url}/upload` });
+    expect(error).toMatchObject({
+      status: 403,
+      body: '{"message":"Access denied"}',
+      url: `${url}/upload?token=***`,
+    });
     expect((error as Error).message).toContain('HTTP 403');
     expect((error as Error).message).not.toContain('hidden-query');
     expect((error as Error).message).not.toContain('secret-token');

@@ -2,8 +2,8 @@ import { assertNoLeaks } from '@girder-worker/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CleanupError,
-  GirderWorkerError,
   createTransformContext,
+  GirderWorkerError,
   isCleanupError,
   isTransformError,
   ResultTransform,
@@ -82,7 +82,9 @@ describe('transformArguments', () => {
       expect(cleanup.code).toBe('GW_CLEANUP_FAILED');
       expect(cleanup.errors).toHaveLength(2);
       expect(cleanup.cause).toBe(cleanup.errors[0]);
-      expect(cleanup.message).toBe(`2 cleanup step(s) failed; first: ${(cleanup.errors[0] as Error).message}`);
+      expect(cleanup.message).toBe(
+        `2 cleanup step(s) failed; first: ${(cleanup.errors[0] as Error).message}`,
+      );
     });
     expect(events.filter((e) => e.startsWith('cleanup'))).toEqual(['cleanup x', 'cleanup shared']);
   });
