@@ -24,15 +24,21 @@ export function isJobCancelledError(value: unknown): value is JobCancelledError 
 }
 
 /**
- * The former name of {@link JobCancelledError}, spelled as the app's `RunCancelledError` now.
+ * The former name of {@link JobCancelledError}, now spelled like the app's `RunCancelledError`
+ * (`@alias` tells knip this second name is meant).
  * @deprecated Use `JobCancelledError`.
+ * @alias
  */
 export const JobCanceledError: typeof JobCancelledError = JobCancelledError;
-/** @deprecated Use `JobCancelledError`. */
+/**
+ * @deprecated Use `JobCancelledError`.
+ * @alias
+ */
 export type JobCanceledError = JobCancelledError;
 
 /**
  * The former name of {@link isJobCancelledError}.
  * @deprecated Use `isJobCancelledError`.
+ * @alias
  */
 export const isJobCanceledError: typeof isJobCancelledError = isJobCancelledError;
