@@ -20,6 +20,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../..');
+/** This package: publint and attw are its devDependencies, run from here. */
+const here = import.meta.dirname;
 const started = Date.now();
 const run = (cmd, args, opts = {}) =>
   execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...opts });
@@ -76,13 +78,13 @@ try {
   for (const { manifest } of packages) {
     const tarball = tarballs.get(manifest.name);
     try {
-      run('pnpm', ['exec', 'publint', 'run', tarball, '--strict'], { cwd: root });
+      run('pnpm', ['exec', 'publint', 'run', tarball, '--strict'], { cwd: here });
     } catch (error) {
       failures.push(`publint ${manifest.name}:\n${error.stdout}${error.stderr}`);
     }
     try {
       run('pnpm', ['exec', 'attw', tarball, '--profile', 'esm-only', '--format', 'ascii', '--no-color'], {
-        cwd: root,
+        cwd: here,
       });
     } catch (error) {
       failures.push(`attw ${manifest.name}:\n${error.stdout}${error.stderr}`);

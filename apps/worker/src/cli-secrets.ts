@@ -1,7 +1,7 @@
 import { SecretRegistry } from '@girder-worker/transforms';
 
 /** Environment variables whose values are secrets: masked wherever they would be printed. */
-export const SECRET_ENVIRONMENT: readonly string[] = ['GIRDER_TOKEN', 'GIRDER_API_KEY'];
+const SECRET_ENVIRONMENT: readonly string[] = ['GIRDER_TOKEN', 'GIRDER_API_KEY'];
 
 /**
  * Every secret the CLI process knows: the secret environment variables, and what commands add

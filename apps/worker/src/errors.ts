@@ -1,4 +1,4 @@
-import { GirderWorkerError, hasErrorIdentity } from '@girder-worker/transforms';
+import { GirderWorkerError, hasErrorIdentity, redactUrl } from '@girder-worker/transforms';
 
 /**
  * Input the app cannot use: a spec that is not JSON, an option out of range, a missing argument.
@@ -23,13 +23,13 @@ export class BadInputError extends GirderWorkerError {
 /**
  * A run was cancelled (Ctrl-C, SIGTERM, `cancel`, a worker shutting down, or its Girder job turned
  * CANCELING). This is the app's one cancellation error: a cancellation that arrives as another
- * error — `@girder-worker/girder`'s `JobCanceledError` when the Girder job was canceled, or the
+ * error — `@girder-worker/girder`'s `JobCancelledError` when the Girder job was cancelled, or the
  * reason of an aborted signal — is turned into a `RunCancelledError` (the original as `cause`) by
  * {@link asRunCancelled}, and {@link isCancellation} recognises the whole family.
  */
 export class RunCancelledError extends GirderWorkerError {
   override name = 'RunCancelledError' as const;
-  /** Who cancelled and why, e.g. `SIGINT received` or `the Girder job was canceled`. */
+  /** Who cancelled and why, e.g. `SIGINT received` or `the Girder job was cancelled`. */
   readonly reason: string;
   /**
    * @param reason - who cancelled and why
@@ -109,32 +109,21 @@ export function isRunCancelledError(error: unknown): error is RunCancelledError 
  */
 export class RedisUnavailableError extends GirderWorkerError {
   override name = 'RedisUnavailableError' as const;
-  /** The Redis URL, its password masked. */
+  /** The Redis URL, its secrets masked (`redactUrl`). */
   readonly redisUrl: string;
   /**
-   * @param redisUrl - the URL tried (its password is masked here)
+   * @param redisUrl - the URL tried (its secrets are masked here)
    * @param reason - why, e.g. `connect ECONNREFUSED 127.0.0.1:6379`
    * @param options - `cause` when wrapping
    */
   constructor(redisUrl: string, reason: string, options?: ErrorOptions) {
-    const shown = maskUrlPassword(redisUrl);
+    const shown = redactUrl(redisUrl);
     super(
       'GW_REDIS_UNAVAILABLE',
       `cannot reach Redis at ${shown} (${reason}): check --redis and that the server runs`,
       options,
     );
     this.redisUrl = shown;
-  }
-}
-
-function maskUrlPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an unparsable URL)';
   }
 }
 
@@ -147,22 +136,31 @@ export function isRedisUnavailableError(error: unknown): error is RedisUnavailab
   return hasErrorIdentity(error, 'RedisUnavailableError', 'GW_REDIS_UNAVAILABLE');
 }
 
-/** Code of `@girder-worker/girder`'s `JobCanceledError` (a Girder job asked to cancel). */
-const GIRDER_JOB_CANCELED = 'GW_JOB_CANCELED';
+/**
+ * Whether `error` is `@girder-worker/girder`'s `JobCancelledError` (a Girder job asked to cancel),
+ * by identity so that the app's start does not load that package; an older copy's
+ * `JobCancelledError` (`GW_JOB_CANCELED`) counts too.
+ */
+function isGirderJobCancelled(error: unknown): boolean {
+  return (
+    hasErrorIdentity(error, 'JobCancelledError', 'GW_JOB_CANCELLED') ||
+    hasErrorIdentity(error, 'JobCanceledError', 'GW_JOB_CANCELED')
+  );
+}
 
 /**
  * Whether `error` means the run was cancelled: a {@link RunCancelledError}, or `@girder-worker/girder`'s
- * `JobCanceledError` (the run's Girder job was canceled), also across copies of either package.
+ * `JobCancelledError` (the run's Girder job was canceled), also across copies of either package.
  * @param error - anything caught
  * @returns true for either member of the cancellation family
  */
 export function isCancellation(error: unknown): boolean {
-  return isRunCancelledError(error) || hasErrorIdentity(error, 'JobCanceledError', GIRDER_JOB_CANCELED);
+  return isRunCancelledError(error) || isGirderJobCancelled(error);
 }
 
 /**
  * The run's failure as the app's cancellation error, when it is one. A run whose `signal` was
- * aborted, or whose failure is a cancellation of another kind (a Girder `JobCanceledError`), gives a
+ * aborted, or whose failure is a cancellation of another kind (a Girder `JobCancelledError`), gives a
  * {@link RunCancelledError} carrying the original as `cause`; a `RunCancelledError` is returned as is.
  *
  * @param error - what the run failed with
@@ -171,8 +169,8 @@ export function isCancellation(error: unknown): boolean {
  */
 export function asRunCancelled(error: unknown, signal?: AbortSignal): RunCancelledError | undefined {
   if (isRunCancelledError(error)) return error;
-  if (hasErrorIdentity(error, 'JobCanceledError', GIRDER_JOB_CANCELED))
-    return new RunCancelledError('the Girder job was canceled', { cause: error });
+  if (isGirderJobCancelled(error))
+    return new RunCancelledError('the Girder job was cancelled', { cause: error });
   if (signal?.aborted) {
     const reason = signal.reason;
     if (isRunCancelledError(reason)) return new RunCancelledError(reason.reason, { cause: error });

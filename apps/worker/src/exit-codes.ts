@@ -29,7 +29,7 @@ export function exitCodeOf(error: unknown): number {
  * @param text - any text
  * @returns the text with each control character written as `\xNN`
  */
-export function neutralizeControls(text: string): string {
+function neutralizeControls(text: string): string {
   let out = '';
   for (const char of text) {
     const code = char.charCodeAt(0);

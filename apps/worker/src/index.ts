@@ -8,7 +8,6 @@ export {
   type WaitOptions,
   waitForRun,
 } from './client.ts';
-export { type RunSummary, runDisplayName, summarizeRunData } from './dashboard/run-summary.ts';
 export { type Dashboard, type DashboardOptions, startDashboard } from './dashboard/server.ts';
 export {
   asRunCancelled,
@@ -40,7 +39,6 @@ export {
   type RunJobData,
   type RunJobResult,
 } from './queue-common.ts';
-export { assertRedisReachable, REDIS_CONNECT_TIMEOUT_MS } from './redis-reachability.ts';
 export {
   type GirderRunInfo,
   type LoadRunSpecOptions,

@@ -9,7 +9,7 @@ import { describeFailure, EXIT, exitCodeOf } from './exit-codes.ts';
  * `parseAsync` (commander's own as `CommanderError`).
  * @returns the program
  */
-export function createProgram(): Command {
+function createProgram(): Command {
   const program = new Command()
     .name('girder-worker')
     .description('Run Docker containers with data moved in and out for them (girder_worker docker_run).')

@@ -4,7 +4,7 @@ import { RedisUnavailableError } from './errors.ts';
  * How long a queue client waits for Redis to answer before giving up.
  * @default 5000
  */
-export const REDIS_CONNECT_TIMEOUT_MS = 5000;
+const REDIS_CONNECT_TIMEOUT_MS = 5000;
 
 /**
  * Checks that Redis answers, with one connection attempt and no retries, so a queue command against

@@ -1,4 +1,4 @@
-import { JobCanceledError } from '@girder-worker/girder';
+import { JobCancelledError } from '@girder-worker/girder';
 import { describe, expect, it } from 'vitest';
 import {
   asRunCancelled,
@@ -11,18 +11,21 @@ import {
 } from '../src/index.ts';
 
 describe('the cancellation family', () => {
-  it('recognises the app’s RunCancelledError and Girder’s JobCanceledError, nothing else', () => {
+  it('recognises the app’s RunCancelledError and Girder’s JobCancelledError, nothing else', () => {
     expect(isCancellation(new RunCancelledError('SIGINT received'))).toBe(true);
-    expect(isCancellation(new JobCanceledError('65f0a1b2c3d4e5f601234567'))).toBe(true);
+    expect(isCancellation(new JobCancelledError('65f0a1b2c3d4e5f601234567'))).toBe(true);
     expect(isCancellation(new RunFailedError('1', 'exited with code 3'))).toBe(false);
     expect(isCancellation(new Error('cancelled'))).toBe(false);
+    // An older copy of @girder-worker/girder threw it as JobCanceledError (GW_JOB_CANCELED).
+    const old = Object.assign(new Error('Girder job 1 was canceled'), { name: 'JobCanceledError' });
+    expect(isCancellation(old)).toBe(true);
   });
 
   it('turns a Girder job cancel into a RunCancelledError that keeps the Girder error as cause', () => {
-    const girder = new JobCanceledError('65f0a1b2c3d4e5f601234567');
+    const girder = new JobCancelledError('65f0a1b2c3d4e5f601234567');
     const cancelled = asRunCancelled(girder);
     expect(isRunCancelledError(cancelled)).toBe(true);
-    expect(cancelled?.reason).toBe('the Girder job was canceled');
+    expect(cancelled?.reason).toBe('the Girder job was cancelled');
     expect(cancelled?.cause).toBe(girder);
   });
 

@@ -292,7 +292,7 @@ describe('girder-worker worker (BullMQ on a real Redis)', { timeout: 180_000 }, 
       });
       expect(response.status).toBe(200);
       await expect(waitForRun(cancelled, { redisUrl: redis.url, queue, timeoutMs: 30_000 })).rejects.toThrow(
-        /cancelled: the Girder job was canceled/,
+        /cancelled: the Girder job was cancelled/,
       );
       expect(
         server

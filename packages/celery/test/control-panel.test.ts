@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isForNode, LamportClock, notRegistered, RevokedSet, resultMeta } from '../src/index.ts';
+import { LamportClock } from '../src/control/lamport-clock.ts';
+import { isForNode } from '../src/control/mailbox.ts';
+import { RevokedSet } from '../src/control/revoked-set.ts';
+import { notRegistered, resultMeta } from '../src/results/result-meta.ts';
 
 describe('mailbox destination filter (kombu Node.handle_message)', () => {
   it('obeys a destination list, a glob or pcre pattern, or everyone', () => {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { RawCeleryMessage } from '../src/index.ts';
 
 /** The captured girder_worker messages (copied from the shared fixtures; see their README). */
-export const MESSAGES_DIR: string = fileURLToPath(new URL('./fixtures/celery/', import.meta.url));
+const MESSAGES_DIR: string = fileURLToPath(new URL('./fixtures/celery/', import.meta.url));
 
 /** Case names (`01-plain`, …) that have both a Redis and an AMQP capture. */
 export const CASES: string[] = readdirSync(MESSAGES_DIR)

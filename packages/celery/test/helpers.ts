@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { onTestFinished } from 'vitest';
 
 /** The shared Celery fixtures (real captured messages). */
-export const FIXTURES_DIR: string =
+const FIXTURES_DIR: string =
   process.env.GW_CELERY_FIXTURES ?? new URL('./fixtures/celery', import.meta.url).pathname;
 
 /** The private servers the global setup started. */

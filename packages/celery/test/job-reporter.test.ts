@@ -2,7 +2,8 @@ import { JobStatus } from '@girder-worker/girder';
 import { type GirderTestServer, startGirderTestServer } from '@girder-worker/girder-test-server';
 import { assertNoLeaks } from '@girder-worker/test-helpers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isJobUpdateError, JobInfoReporter, type JobInfoSpec } from '../src/index.ts';
+import { isJobUpdateError, type JobInfoSpec } from '../src/index.ts';
+import { JobInfoReporter } from '../src/run/job-reporter.ts';
 
 let girder: GirderTestServer;
 
@@ -78,7 +79,7 @@ describe('JobInfoReporter', () => {
       headers: { 'Girder-Token': girder.admin.token },
     });
     await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-    expect(signal.reason).toMatchObject({ name: 'JobCanceledError', jobId: id });
+    expect(signal.reason).toMatchObject({ name: 'JobCancelledError', jobId: id });
     await reporter.close();
   });
 });

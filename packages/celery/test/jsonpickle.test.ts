@@ -5,7 +5,6 @@ import {
   decodeJsonPickleText,
   encodeJsonPickle,
   isJsonPickleError,
-  type OrderedJson,
   PyBytes,
   PyDatetime,
   type PyDict,
@@ -15,8 +14,8 @@ import {
   PyTuple,
   PyType,
   type PyValue,
-  parseOrderedJson,
 } from '../src/index.ts';
+import { type OrderedJson, parseOrderedJson } from '../src/jsonpickle/ordered-json.ts';
 import { amqpMessage, CASES, redisMessage } from './fixture-messages.ts';
 
 function dict(entries: Record<string, PyValue>): PyDict {

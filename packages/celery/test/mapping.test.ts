@@ -19,19 +19,16 @@ import {
 import { BindMountVolume, TemporaryVolume, VolumePath } from '@girder-worker/transforms';
 import { describe, expect, it } from 'vitest';
 import {
-  type CeleryTask,
-  type GirderClientSpec,
   isMappingError,
   isUnknownClassError,
   isUnknownKwargError,
-  type MapDockerRunOptions,
-  mapDockerRun,
   type PyDict,
   type PyValue,
-  parseCeleryTask,
-  WithGirderClient,
-  WithGirderClientHook,
 } from '../src/index.ts';
+import { type MapDockerRunOptions, mapDockerRun } from '../src/mapping/map-docker-run.ts';
+import type { GirderClientSpec } from '../src/mapping/map-value.ts';
+import { WithGirderClient, WithGirderClientHook } from '../src/mapping/with-girder-client.ts';
+import { type CeleryTask, parseCeleryTask } from '../src/protocol/parse-message.ts';
 import { amqpMessage, CASES, redisMessage } from './fixture-messages.ts';
 
 function options(

@@ -20,10 +20,10 @@ import {
   buildDockerRunMessage,
   DOCKER_RUN_TASK,
   isCeleryProtocolError,
-  mapDockerRun,
-  parseCeleryTask,
   type RawCeleryMessage,
 } from '../src/index.ts';
+import { mapDockerRun } from '../src/mapping/map-docker-run.ts';
+import { parseCeleryTask } from '../src/protocol/parse-message.ts';
 import { amqpMessage, CASES, redisMessage } from './fixture-messages.ts';
 
 const FILE = '5f0c1e2d3c4b5a6978877665';

@@ -1,27 +1,23 @@
 // Consumer check (tooling/package-checks): runs in a fresh npm project with the packed tarball installed.
 import assert from 'node:assert/strict';
 import {
-  buildKombuEnvelope,
+  buildDockerRunMessage,
   createBroker,
   createCeleryWorker,
   DOCKER_RUN_TASK,
   decodeJsonPickleText,
   normalizeWorkerOptions,
   PyTuple,
-  parseKombuEnvelope,
 } from '@girder-worker/celery';
 
 assert.equal(DOCKER_RUN_TASK, 'girder_worker.docker.tasks.docker_run');
 assert.ok(decodeJsonPickleText('{"py/tuple": [[1, {"py/id": 0}]]}') instanceof PyTuple);
-const text = buildKombuEnvelope(
-  {
-    headers: { id: 'x', task: DOCKER_RUN_TASK },
-    properties: { correlationId: 'x' },
-    body: Buffer.from('[]'),
-  },
-  { exchange: '', routingKey: 'celery', deliveryTag: 't' },
-);
-assert.equal(parseKombuEnvelope(text).message.headers.task, DOCKER_RUN_TASK);
+const message = buildDockerRunMessage({
+  image: 'girder-worker-test/busybox:latest',
+  containerArgs: ['true'],
+});
+assert.equal(message.headers.task, DOCKER_RUN_TASK);
+assert.ok(decodeJsonPickleText(message.body.toString('utf8')) instanceof PyTuple);
 assert.equal(
   normalizeWorkerOptions({ broker: 'redis://127.0.0.1/0', handler: async () => ({ status: 'REVOKED' }) })
     .concurrency,

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromAmqpTable, toAmqpTable } from '../src/brokers/amqp-table.ts';
-import { priorityList } from '../src/brokers/kombu-envelope.ts';
+import { buildKombuEnvelope, parseKombuEnvelope, priorityList } from '../src/brokers/kombu-envelope.ts';
 import { pythonJsonDumps } from '../src/brokers/python-json.ts';
-import { buildKombuEnvelope, parseKombuEnvelope } from '../src/index.ts';
 import { readFixtureText } from './helpers.ts';
 
 describe("Python's json.dumps spelling", () => {

@@ -141,7 +141,7 @@ export function manualHandler(): {
 }
 
 /** One run of {@link manualHandler}. */
-export interface ManualRun {
+interface ManualRun {
   taskId: string;
   context: TaskContext;
   finish: (outcome: TaskOutcome) => void;

@@ -28,7 +28,7 @@ function globToRegExp(glob: string): RegExp {
 }
 
 /** Whether `image` matches one of the policy's globs (as written, or with `:latest` when untagged). */
-export function imageAllowed(policy: RunPolicy, image: string): boolean {
+function imageAllowed(policy: RunPolicy, image: string): boolean {
   const lastSegment = image.slice(image.lastIndexOf('/') + 1);
   const candidates = lastSegment.includes(':') || image.includes('@') ? [image] : [image, `${image}:latest`];
   return policy.images.some((glob) => candidates.some((c) => globToRegExp(glob).test(c)));

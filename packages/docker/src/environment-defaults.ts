@@ -9,7 +9,7 @@ const VARIABLE = 'GIRDER_WORKER_DOCKER_RUN_OPTIONS';
  * Parses the `host:container[:mode]` volume shorthand of GIRDER_WORKER_DOCKER_RUN_OPTIONS.
  * @throws `SpecValidationError` naming `path`
  */
-export function parseVolumeShorthand(spec: string, path: string): BindMountVolume {
+function parseVolumeShorthand(spec: string, path: string): BindMountVolume {
   const [host, container, mode = 'rw', ...rest] = spec.split(':');
   if (!host || !container || rest.length > 0 || (mode !== 'rw' && mode !== 'ro')) {
     fail(path, '"host:container[:ro|rw]" with absolute paths', spec);

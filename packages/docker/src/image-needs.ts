@@ -5,7 +5,7 @@ import type { RunResources } from './resources.ts';
  * The prefix of the image labels by which an image declares what it needs, e.g.
  * `LABEL org.girder-worker.needs.memory=4g org.girder-worker.needs.gpus=1`.
  */
-export const IMAGE_NEEDS_PREFIX = 'org.girder-worker.needs.';
+const IMAGE_NEEDS_PREFIX = 'org.girder-worker.needs.';
 
 /** What an image declares it needs (see {@link IMAGE_NEEDS_PREFIX}). */
 export interface ImageNeeds {

@@ -17,7 +17,7 @@ export const LABELS: {
 } as const);
 
 /** This package's version, written on every container. */
-export const PACKAGE_VERSION: string = manifest.version;
+const PACKAGE_VERSION: string = manifest.version;
 
 /** The worker id of this process: `GW_WORKER_ID`, else `<hostname>-<pid>`. */
 export function defaultWorkerId(): string {

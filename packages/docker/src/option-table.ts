@@ -42,7 +42,7 @@ export type RunSpecField =
   | 'gpus';
 
 /** One option: whether a spec may carry it, its default, and its validation. */
-export interface OptionRow<T, InSpec extends boolean> {
+interface OptionRow<T, InSpec extends boolean> {
   /** Whether a run spec may carry it (see {@link RunSpecField}). */
   readonly inSpec: InSpec;
   /** Asked for even when absent (`check` then sees undefined). */

@@ -132,7 +132,7 @@ async function followPull(
  * for the same pull (and sees its progress from then on).
  * @throws {@link ImageNotFoundError} naming the image, the registry and its message
  */
-export function pullImage(
+function pullImage(
   docker: Docker,
   image: string,
   options: Omit<EnsureImageOptions, 'policy'>,

@@ -368,5 +368,3 @@ function armTimeout(
   run.cleanup.defer(() => clearTimeout(timer));
   return () => timedOut;
 }
-
-export type { DockerRunEvent };

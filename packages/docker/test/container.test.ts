@@ -1,6 +1,7 @@
 import { assertNoLeaks, LOCAL_IMAGE, listLabelledContainers, testDocker } from '@girder-worker/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dockerRun, LABELS } from '../src/index.ts';
+import { dockerRun } from '../src/index.ts';
+import { LABELS } from '../src/labels.ts';
 
 afterEach(() => assertNoLeaks());
 

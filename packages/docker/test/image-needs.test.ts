@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { assertNoLeaks, TEST_IMAGE, testDocker } from '@girder-worker/test-helpers';
 import { isSpecValidationError } from '@girder-worker/transforms';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { boundImageNeeds, dockerRun, parseByteSize, planContainer, readImageNeeds } from '../src/index.ts';
+import { boundImageNeeds, readImageNeeds } from '../src/image-needs.ts';
+import { dockerRun, parseByteSize, planContainer } from '../src/index.ts';
 
 const MiB = 1024 * 1024;
 const docker = testDocker();

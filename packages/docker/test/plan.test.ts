@@ -1,6 +1,7 @@
 import { isSpecValidationError } from '@girder-worker/transforms';
 import { describe, expect, it } from 'vitest';
-import { GPU_IMAGE_LABEL, planContainer } from '../src/index.ts';
+import { planContainer } from '../src/index.ts';
+import { GPU_IMAGE_LABEL } from '../src/plan.ts';
 
 // planContainer is pure: these tests need no engine.
 const input = {

@@ -16,11 +16,11 @@ import {
   type DockerRunEvent,
   dockerConfigCredentials,
   dockerRun,
-  ensureImage,
   isImageNotFoundError,
   parseRegistryAuth,
-  registryOf,
 } from '../src/index.ts';
+import { ensureImage } from '../src/pull.ts';
+import { registryOf } from '../src/registry/credentials.ts';
 import { collectingReporter } from './helpers.ts';
 
 const docker = testDocker();

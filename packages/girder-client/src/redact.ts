@@ -1,28 +1,62 @@
-/** Query parameters whose values are secrets wherever they appear. */
-const SECRET_PARAMS = new Set(['token', 'key', 'girderToken', 'password']);
 /** Shown in place of a secret. */
 const MASK = '***';
 /** Secrets shorter than this are not masked (they would mask ordinary text). */
 const MIN_SECRET_LENGTH = 4;
 
+// The URL policy below is a copy of `redactUrl` in @girder-worker/transforms: this package
+// depends on nothing of ours (it installs alone). Both copies are tested against one table of
+// cases (tooling/test-helpers, REDACT_URL_CASES); change them together.
+
+/** Query parameter names whose values are secrets (matched by part of the name: the safe side). */
+const SECRET_NAME = /token|key|secret|passw|signature|credential|auth|^sig$/i;
+
+function decodeName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    return raw;
+  }
+}
+
+/** The query with the value of every secret parameter masked; other pairs kept as written. */
+function redactQuery(search: string): string {
+  if (search === '') return '';
+  const pairs = search
+    .slice(1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const name = equals === -1 ? pair : pair.slice(0, equals);
+      return equals !== -1 && SECRET_NAME.test(decodeName(name)) ? `${name}=${MASK}` : pair;
+    });
+  return `?${pairs.join('&')}`;
+}
+
 /**
- * A URL safe to show: secret query parameters (`token`, `key`, …) are replaced by `***` and
- * credentials removed.
- * @param url - any URL (an unparsable one has its `token=`/`key=`/`password=` values masked)
+ * A URL safe to show: a password becomes `***` (a user name alone, which may be a token, too),
+ * the value of every secret query parameter (`token`, `key`, `password`, `X-Amz-Signature`, …)
+ * becomes `***`, and the fragment is dropped. The policy of `redactUrl` in
+ * `@girder-worker/transforms`, copied so that this package depends on nothing of ours.
+ * @param url - any URL (an unparsable one keeps its text, with the same masks applied by pattern)
  * @returns the URL as text, without secrets
  */
 export function redactUrl(url: string | URL): string {
+  const text = String(url);
+  let parsed: URL;
   try {
-    const parsed = new URL(String(url));
-    parsed.username = '';
-    parsed.password = '';
-    for (const name of [...parsed.searchParams.keys()]) {
-      if (SECRET_PARAMS.has(name)) parsed.searchParams.set(name, MASK);
-    }
-    return parsed.toString();
+    parsed = new URL(text);
   } catch {
-    return String(url).replace(/([?&](?:token|key|password)=)[^&]*/gi, `$1${MASK}`);
+    return text
+      .replace(/\/\/[^/?#@\s]*@/, `//${MASK}@`)
+      .replace(/([?&;]([^=&#\s]*)=)([^&#\s]*)/g, (pair, head: string, name: string) =>
+        SECRET_NAME.test(decodeName(name)) ? `${head}${MASK}` : pair,
+      );
   }
+  if (parsed.password !== '') parsed.password = MASK;
+  else if (parsed.username !== '') parsed.username = MASK;
+  parsed.search = redactQuery(parsed.search);
+  parsed.hash = '';
+  return parsed.toString();
 }
 
 /**

@@ -4,11 +4,10 @@ export {
   GirderFolderIdToVolume,
   GirderItemIdToVolume,
 } from './download-transforms.ts';
-export { isJobCanceledError, JobCanceledError } from './errors.ts';
+export { isJobCanceledError, isJobCancelledError, JobCanceledError, JobCancelledError } from './errors.ts';
 export { JobManager, type JobManagerOptions, type RunOutcome } from './job-manager.ts';
 export { isFinalJobStatus, JobStatus, type JobStatusValue } from './job-status.ts';
 export { girderKinds } from './kinds.ts';
-export { safeSegment } from './names.ts';
 export {
   GirderItemMetadata,
   GirderUploadVolumePathJobArtifact,
@@ -16,7 +15,6 @@ export {
   GirderUploadVolumePathToItem,
   type JobArtifactOptions,
 } from './result-hooks.ts';
-export { girderClientOf, girderJobIdOf } from './services.ts';
 export {
   GirderFileIdToStream,
   GirderUploadStream,

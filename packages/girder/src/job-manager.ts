@@ -1,6 +1,6 @@
 import type { GirderClient } from '@girder-worker/girder-client';
 import { type Logger, type Progress, type Reporter, silentLogger } from '@girder-worker/transforms';
-import { JobCanceledError } from './errors.ts';
+import { JobCancelledError } from './errors.ts';
 import { isFinalJobStatus, JobStatus } from './job-status.ts';
 
 /** Options of {@link JobManager}. */
@@ -85,7 +85,7 @@ export class JobManager implements AsyncDisposable {
     this.#maxPendingLogBytes = options.maxPendingLogBytes ?? 1 << 20;
   }
 
-  /** Aborts (with a {@link JobCanceledError}) when the job is asked to cancel. */
+  /** Aborts (with a {@link JobCancelledError}) when the job is asked to cancel. */
   get signal(): AbortSignal {
     return this.#cancel.signal;
   }
@@ -125,7 +125,7 @@ export class JobManager implements AsyncDisposable {
         if (!isStatusTransitionError(error)) throw error;
         const status = await this.refreshStatus();
         if (status !== JobStatus.CANCELING && status !== JobStatus.CANCELED) throw error;
-        this.#cancel.abort(new JobCanceledError(this.jobId));
+        this.#cancel.abort(new JobCancelledError(this.jobId));
       }
     });
     if (this.#pollIntervalMs > 0 && !this.#cancel.signal.aborted) {
@@ -140,7 +140,7 @@ export class JobManager implements AsyncDisposable {
       if (status === JobStatus.CANCELING || status === JobStatus.CANCELED) {
         this.#logger.info('the Girder job was asked to cancel', { jobId: this.jobId });
         clearInterval(this.#pollTimer);
-        this.#cancel.abort(new JobCanceledError(this.jobId));
+        this.#cancel.abort(new JobCancelledError(this.jobId));
       }
     } catch (error) {
       this.#logger.warn('could not read the Girder job status', { jobId: this.jobId, error: String(error) });

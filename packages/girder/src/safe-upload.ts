@@ -19,10 +19,7 @@ import { girderClientOf } from './services.ts';
  * @throws UnsafePathError when it is a symbolic link (a container may have pointed it at a host
  * path), a FIFO or device, or a folder on the way is a link
  */
-export async function resultPathKind(
-  root: string,
-  relative: string,
-): Promise<'file' | 'directory' | undefined> {
+async function resultPathKind(root: string, relative: string): Promise<'file' | 'directory' | undefined> {
   const info = await lstatBeneath(root, relative);
   if (!info) return undefined;
   if (info.isDirectory()) return 'directory';

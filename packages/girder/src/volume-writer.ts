@@ -12,7 +12,7 @@ const DIR_MODE = 0o777;
  * ` (3)`… before its extension, so `a/b`, `a\b` and `a_b` become `a_b`, `a_b (2)`, `a_b (3)`
  * instead of overwriting each other (and a folder `y/z` beside an item `y_z` cannot clash).
  */
-export class NameAllocator {
+class NameAllocator {
   readonly #used = new Set<string>();
 
   /** A distinct safe name for `girderName` in this directory. */

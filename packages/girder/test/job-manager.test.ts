@@ -95,7 +95,7 @@ describe('JobManager', () => {
         },
       }),
     );
-    await expect(run).rejects.toThrow(/was canceled/);
+    await expect(run).rejects.toThrow(/was cancelled/);
     const statuses = server.getJob(job._id).timestamps.map((t) => t.status);
     expect(statuses.slice(0, 2)).toEqual([JobStatus.QUEUED, JobStatus.RUNNING]);
     expect(statuses.at(-1)).toBe(JobStatus.CANCELED);

@@ -20,7 +20,7 @@ export interface GirderFixture {
 export type ClientTuning = Partial<Pick<GirderClientOptions, 'chunkBytes' | 'retry'>>;
 
 /** Starts the Girder test server on a loopback port, with an admin client tuned by `tuning`. */
-export async function startGirder(tuning: ClientTuning = {}): Promise<GirderFixture> {
+async function startGirder(tuning: ClientTuning = {}): Promise<GirderFixture> {
   const server = await startGirderTestServer({ minimumChunkSize: 64 * 1024, checksums: false });
   const client = new GirderClient({
     apiUrl: server.apiUrl,

@@ -1,5 +1,5 @@
-import { type FieldReader, Transform, type TransformContext } from '@girder-worker/transforms';
-import { displayUrl, normalizeChunkedUpload, openChunkedUpload } from './chunked-upload.ts';
+import { type FieldReader, redactUrl, Transform, type TransformContext } from '@girder-worker/transforms';
+import { normalizeChunkedUpload, openChunkedUpload } from './chunked-upload.ts';
 import type { StreamSink } from './connector.ts';
 
 /**
@@ -8,8 +8,8 @@ import type { StreamSink } from './connector.ts';
  * fails the connector with an `HttpStreamError` (status and body).
  *
  * Secrets: `headers` (e.g. `Girder-Token`) are part of `toJSON()` because a queued run needs
- * them; `toString()`, errors and logs show the URL without query or credentials and only the
- * header names.
+ * them; `toString()`, errors and logs show the URL with its secrets masked (`redactUrl` of
+ * `@girder-worker/transforms`) and only the header names.
  *
  * @example
  * ```ts
@@ -65,6 +65,6 @@ export class ChunkedTransferEncodingStream extends Transform<StreamSink> {
   /** @returns e.g. `ChunkedTransferEncodingStream(POST http://host/api, headers: Girder-Token)`. */
   override toString(): string {
     const names = Object.keys(this.headers);
-    return `ChunkedTransferEncodingStream(POST ${displayUrl(this.url)}${names.length ? `, headers: ${names.join(', ')}` : ''})`;
+    return `ChunkedTransferEncodingStream(POST ${redactUrl(this.url)}${names.length ? `, headers: ${names.join(', ')}` : ''})`;
   }
 }

@@ -1,6 +1,7 @@
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Writable } from 'node:stream';
+import { redactUrl } from '@girder-worker/transforms';
 import { HttpStreamError } from './errors.ts';
 
 /** Options of {@link openChunkedUpload}. */
@@ -27,21 +28,6 @@ export interface NormalizedUploadOptions {
   maxErrorBodyBytes: number;
 }
 
-/**
- * The URL without credentials and query string, safe for logs and errors (tokens often travel
- * in the query).
- * @param url - Any absolute URL.
- * @returns `origin + pathname`, or `'<invalid URL>'`.
- */
-export function displayUrl(url: string | URL): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return '<invalid URL>';
-  }
-}
-
 /** Validates a URL and options the way {@link openChunkedUpload} does (internal). */
 export function normalizeChunkedUpload(
   url: string | URL,
@@ -51,7 +37,7 @@ export function normalizeChunkedUpload(
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new TypeError(`openChunkedUpload url: expected an absolute http(s) URL, got ${displayUrl(url)}`, {
+    throw new TypeError(`openChunkedUpload url: expected an absolute http(s) URL, got ${redactUrl(url)}`, {
       cause,
     });
   }
@@ -84,7 +70,7 @@ export function normalizeChunkedUpload(
  * fails it with an {@link HttpStreamError} carrying the status and the start of the body.
  */
 export class ChunkedUploadStream extends Writable {
-  /** The display form of the target (no query string, no credentials). */
+  /** The target as shown in logs and errors: secrets masked (`redactUrl` of @girder-worker/transforms). */
   readonly url: string;
   readonly #options: NormalizedUploadOptions;
   #request: ClientRequest | undefined;
@@ -101,7 +87,7 @@ export class ChunkedUploadStream extends Writable {
     const normalized = normalizeChunkedUpload(url, options);
     super();
     this.#options = normalized;
-    this.url = displayUrl(this.#options.url);
+    this.url = redactUrl(this.#options.url);
   }
 
   /** The response status once it arrived (0 before). */

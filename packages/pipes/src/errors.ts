@@ -166,8 +166,8 @@ export class ConnectorError extends PipeError {
 
 /**
  * A chunked HTTP upload got a non-2xx answer or failed on the network. Carries the `status`
- * (0 when no answer came), the start of the response `body`, and the `url` with its query and
- * credentials removed.
+ * (0 when no answer came), the start of the response `body`, and the `url` with its secrets
+ * masked.
  */
 export class HttpStreamError extends PipeError {
   override name: 'HttpStreamError' = 'HttpStreamError' as const;
@@ -175,11 +175,11 @@ export class HttpStreamError extends PipeError {
   readonly status: number;
   /** The first bytes (at most 4 KiB) of the response body, as text. */
   readonly body: string;
-  /** The target URL without query string or credentials. */
+  /** The target URL with its secrets masked (`redactUrl` of @girder-worker/transforms). */
   readonly url: string;
 
   /**
-   * @param url - The display form of the URL (no query, no credentials).
+   * @param url - The display form of the URL (its secrets masked).
    * @param status - HTTP status (0: no answer).
    * @param body - The start of the response body.
    * @param options - `cause`: the network error, if any.

@@ -37,7 +37,7 @@ export interface PumpStart {
  * place, with no event loop, no EAGAIN and no thread-pool hop. It fills the shared slabs in turn,
  * each fully before moving on, and tells the main thread through the control words.
  */
-export function pumpThread(fsModule: typeof fs, threads: typeof workerThreads): void {
+function pumpThread(fsModule: typeof fs, threads: typeof workerThreads): void {
   const { parentPort, workerData, receiveMessageOnPort } = threads;
   const { control, slabs: slabBuffers } = workerData as {
     control: SharedArrayBuffer;

@@ -2,7 +2,6 @@ export { ChunkedTransferEncodingStream } from './chunked-transfer-encoding-strea
 export {
   type ChunkedUploadOptions,
   ChunkedUploadStream,
-  displayUrl,
   openChunkedUpload,
 } from './chunked-upload.ts';
 export { Connect, type ConnectorOptions, type ConnectorProvider, hasConnector } from './connect.ts';
@@ -47,7 +46,6 @@ export { NamedInputPipe, NamedOutputPipe, NamedPipeBase, type NamedPipeOptions }
 export { ProgressPipe, type ProgressPipeOptions } from './progress-pipe.ts';
 export { createProgressSink, type ProgressSinkOptions, parseProgressLine } from './progress-sink.ts';
 export {
-  createSlicerProgressSink,
   type SlicerEvent,
   SlicerProgress,
   SlicerProgressParser,

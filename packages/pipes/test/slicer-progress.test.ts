@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createSlicerProgressSink,
-  type SlicerEvent,
-  SlicerProgressParser,
-  SlicerProgressTracker,
-} from '../src/index.ts';
+import { type SlicerEvent, SlicerProgressParser, SlicerProgressTracker } from '../src/index.ts';
+import { createSlicerProgressSink } from '../src/slicer-progress.ts';
 
 const SAMPLE = [
   'Loading volume',

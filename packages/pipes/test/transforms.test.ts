@@ -175,7 +175,7 @@ describe('serialization', () => {
     });
     const display = new Connect(new NamedOutputPipe('out'), stream).toString();
     expect(display).toBe(
-      'Connect(NamedOutputPipe(out) → ChunkedTransferEncodingStream(POST https://girder.test/api/v1/file, headers: Girder-Token))',
+      'Connect(NamedOutputPipe(out) → ChunkedTransferEncodingStream(POST https://girder.test/api/v1/file?token=***, headers: Girder-Token))',
     );
     expect(display).not.toContain('very-secret');
     expect(display).not.toContain('token=abc');

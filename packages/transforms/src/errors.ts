@@ -28,7 +28,7 @@ function truncate(text: string, max = 80): string {
 }
 
 /** Describes a received value briefly for an error message (truncated, never a whole document). */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
@@ -135,15 +135,23 @@ export class TransformError extends GirderWorkerError {
   }
 }
 
-/** One or more cleanup steps failed; every step still ran. `errors` holds each failure. */
-export class CleanupError extends AggregateError {
+/**
+ * One or more cleanup steps failed; every step still ran. A member of the error family like the
+ * others (`GirderWorkerError`, a stable `code`, {@link isCleanupError}); `errors` holds every
+ * failure, as `AggregateError`'s field of that name does, and `cause` the first one, so that a log
+ * following causes shows it.
+ */
+export class CleanupError extends GirderWorkerError {
   override name = 'CleanupError' as const;
-  /** Stable machine-readable code. */
-  readonly code = 'GW_CLEANUP_FAILED' as const;
-  /** @param errors - every failure, in the order the steps ran */
-  constructor(errors: unknown[]) {
+  /** Every failure, in the order the steps ran. */
+  readonly errors: readonly unknown[];
+  /** @param errors - every failure, in the order the steps ran (at least one) */
+  constructor(errors: readonly unknown[]) {
     const first = errors[0] instanceof Error ? errors[0].message : String(errors[0]);
-    super(errors, `${errors.length} cleanup step(s) failed; first: ${first}`);
+    super('GW_CLEANUP_FAILED', `${errors.length} cleanup step(s) failed; first: ${first}`, {
+      cause: errors[0],
+    });
+    this.errors = [...errors];
   }
 }
 

@@ -14,7 +14,6 @@ export {
 } from './context.ts';
 export {
   CleanupError,
-  describeValue,
   GirderWorkerError,
   hasErrorIdentity,
   isCleanupError,
@@ -38,6 +37,7 @@ export {
 } from './lifecycle.ts';
 export { type Logger, silentLogger } from './logger.ts';
 export { joinInside, relativePathProblem } from './paths.ts';
+export { redactUrl } from './redact-url.ts';
 export { coreKinds, createRegistry, TransformRegistry } from './registry.ts';
 export { type Progress, type Reporter, silentReporter } from './reporter.ts';
 export {
@@ -73,7 +73,6 @@ export { MAX_SPEC_DEPTH, type ReviveOptions, revive, serialize } from './seriali
 export { type ServiceMap, Services } from './services.ts';
 export { removeOrphanedTemporaryDirectory, TEMPORARY_MARKER_SUFFIX } from './temporary-marker.ts';
 export {
-  isResultTransform,
   isTransform,
   ResultTransform,
   type RunResultInfo,
@@ -85,10 +84,8 @@ export {
   BindMountVolume,
   BindMountVolume as Volume,
   resolveVolume,
-  TEMP_VOLUME_MOUNT_PREFIX,
   TemporaryVolume,
   type TemporaryVolumeOptions,
-  VOLUME_MODES,
   type VolumeMode,
 } from './volumes.ts';
 export { findTransforms, isPlainObject, walk } from './walk.ts';

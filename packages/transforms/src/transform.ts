@@ -95,8 +95,3 @@ export interface TransformKind<T extends Transform = Transform> {
 export function isTransform(value: unknown): value is Transform {
   return value instanceof Transform;
 }
-
-/** True for any {@link ResultTransform} instance. */
-export function isResultTransform(value: unknown): value is ResultTransform {
-  return value instanceof ResultTransform;
-}

@@ -14,10 +14,10 @@ import { Transform } from './transform.ts';
 export type VolumeMode = 'rw' | 'ro';
 
 /** The modes a volume accepts, for validation. */
-export const VOLUME_MODES: readonly VolumeMode[] = ['rw', 'ro'];
+const VOLUME_MODES: readonly VolumeMode[] = ['rw', 'ro'];
 
 /** Where temporary volumes are mounted inside the container (as in girder_worker). */
-export const TEMP_VOLUME_MOUNT_PREFIX = '/mnt/girder_worker';
+const TEMP_VOLUME_MOUNT_PREFIX = '/mnt/girder_worker';
 
 function checkMode(mode: unknown, path: string): VolumeMode {
   if (mode !== 'rw' && mode !== 'ro') throw new SpecValidationError(path, '"rw" | "ro"', mode);

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   CleanupError,
   createTransformContext,
+  GirderWorkerError,
   isCleanupError,
   isTransformError,
   ResultTransform,
@@ -75,8 +76,15 @@ describe('transformArguments', () => {
       const done = await transformArguments([shared, new Probe('x', events, 'cleanup'), shared], ctx);
       const error = await done.cleanup().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CleanupError);
+      expect(error).toBeInstanceOf(GirderWorkerError);
       expect(isCleanupError(error)).toBe(true);
-      expect((error as CleanupError).errors).toHaveLength(2);
+      const cleanup = error as CleanupError;
+      expect(cleanup.code).toBe('GW_CLEANUP_FAILED');
+      expect(cleanup.errors).toHaveLength(2);
+      expect(cleanup.cause).toBe(cleanup.errors[0]);
+      expect(cleanup.message).toBe(
+        `2 cleanup step(s) failed; first: ${(cleanup.errors[0] as Error).message}`,
+      );
     });
     expect(events.filter((e) => e.startsWith('cleanup'))).toEqual(['cleanup x', 'cleanup shared']);
   });

@@ -36,7 +36,7 @@ export type Reply =
   | { kind: 'stream'; body: Readable; status: number; headers: Record<string, string | number> };
 
 /** Internal: who may call a route (girder/api/access.py). */
-export type AccessLevel = 'public' | 'user' | 'token' | 'admin';
+type AccessLevel = 'public' | 'user' | 'token' | 'admin';
 
 /** Internal: one route. */
 export interface Route {

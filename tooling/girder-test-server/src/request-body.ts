@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { restError } from './rest-error.ts';
 
 /** Internal: the largest form or JSON body read into memory. */
-export const MAX_BUFFERED_BODY: number = 16 * 1024 * 1024;
+const MAX_BUFFERED_BODY: number = 16 * 1024 * 1024;
 
 /** Internal: reads a small body (form or JSON) into memory, refusing more than {@link MAX_BUFFERED_BODY}. */
 export async function readSmallBody(req: IncomingMessage): Promise<Buffer> {

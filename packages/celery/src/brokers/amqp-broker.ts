@@ -1,5 +1,5 @@
 import type { Logger } from '@girder-worker/transforms';
-import { silentLogger } from '@girder-worker/transforms';
+import { redactUrl, silentLogger } from '@girder-worker/transforms';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import amqp from 'amqplib';
 import { fromAmqpTable, toAmqpTable } from './amqp-table.ts';
@@ -58,8 +58,7 @@ export class AmqpBroker implements CeleryBroker {
   constructor(url: string, options: AmqpBrokerOptions = {}) {
     const parsed = new URL(url.replace(/^pyamqp:/, 'amqp:'));
     this.#url = parsed.toString();
-    if (parsed.password) parsed.password = '***';
-    this.displayUrl = parsed.toString();
+    this.displayUrl = redactUrl(parsed);
     this.#logger = options.logger ?? silentLogger;
     this.#onConnectionLost = options.onConnectionLost;
   }

@@ -81,7 +81,7 @@ export interface ConsumeOptions {
 export interface CeleryBroker {
   /** `redis` or `amqp`. */
   readonly transport: 'redis' | 'amqp';
-  /** The broker URL without its password (for logs and `stats`). */
+  /** The broker URL with its secrets masked (`redactUrl`), for logs and `stats`. */
   readonly displayUrl: string;
   /** Starts taking messages; resolves once consuming. Only one consume per broker. */
   consume(options: ConsumeOptions): Promise<void>;

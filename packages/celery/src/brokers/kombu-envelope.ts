@@ -8,18 +8,13 @@ import { pythonJsonDumps } from './python-json.ts';
 export const KOMBU_SEP = '\x06\x16';
 
 /** kombu's Redis priority steps (`priority_steps`). */
-const PRIORITY_STEPS = [0, 3, 6, 9] as const;
+export const PRIORITY_STEPS: readonly number[] = [0, 3, 6, 9];
 
 /** The Redis list kombu uses for `queue` at `priority` (`_q_for_pri`). */
 export function priorityList(queue: string, priority = 0): string {
   let step = 0;
   for (const s of PRIORITY_STEPS) if (priority >= s) step = s;
   return step === 0 ? queue : `${queue}${KOMBU_SEP}${step}`;
-}
-
-/** Every list of `queue` in the order kombu's BRPOP reads them. */
-export function priorityLists(queue: string): string[] {
-  return PRIORITY_STEPS.map((step) => priorityList(queue, step));
 }
 
 /** The `_kombu.binding.<exchange>` member binding `queue` with `routingKey` (empty pattern). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@girder-worker/transforms';
-import { silentLogger } from '@girder-worker/transforms';
+import { redactUrl, silentLogger } from '@girder-worker/transforms';
 import { Redis } from 'ioredis';
 import type {
   CeleryBroker,
@@ -76,8 +76,7 @@ export class RedisBroker implements CeleryBroker {
   constructor(url: string, options: RedisBrokerOptions = {}) {
     const parsed = new URL(url);
     this.#db = Number(parsed.pathname.slice(1) || '0');
-    if (parsed.password) parsed.password = '***';
-    this.displayUrl = parsed.toString();
+    this.displayUrl = redactUrl(parsed);
     this.#visibilityTimeoutMs = options.visibilityTimeoutMs ?? 3_600_000;
     this.#pollIntervalMs = options.pollIntervalMs ?? 100;
     this.#logger = options.logger ?? silentLogger;

@@ -1,13 +1,13 @@
 import type { Redis } from 'ioredis';
-import { bindingMember, KOMBU_SEP, priorityList } from './kombu-envelope.ts';
+import { bindingMember, KOMBU_SEP, PRIORITY_STEPS, priorityList } from './kombu-envelope.ts';
 import { pythonJsonDumps } from './python-json.ts';
 
 /** kombu's Redis QoS keys (`kombu.transport.redis.Channel` defaults). */
-export const UNACKED = 'unacked';
+const UNACKED = 'unacked';
 /** Sorted set of delivery tags scored by the Unix time they were taken. */
-export const UNACKED_INDEX = 'unacked_index';
+const UNACKED_INDEX = 'unacked_index';
 /** The lock kombu's `restore_visible` takes (`SET NX EX 300`). */
-export const UNACKED_MUTEX = 'unacked_mutex';
+const UNACKED_MUTEX = 'unacked_mutex';
 
 /**
  * Pops the first message of the given lists (in order) and, atomically with the pop, records it
@@ -87,7 +87,7 @@ export async function popAndRecord(
 ): Promise<PoppedEnvelope | undefined> {
   const lists: string[] = [];
   const names: string[] = [];
-  for (const step of [0, 3, 6, 9]) {
+  for (const step of PRIORITY_STEPS) {
     for (const queue of queues) {
       lists.push(priorityList(queue, step));
       names.push(queue);

@@ -73,7 +73,7 @@ function activeQueues(state: WorkerState): unknown {
  * `revoke` aborts running tasks with a `TaskRevokedError` whether or not `terminate` is set
  * (girder_worker stops the container in both cases).
  */
-export const CONTROL_COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
+const CONTROL_COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   ping: () => ({ ok: 'pong' }),
   revoke,
   stats,

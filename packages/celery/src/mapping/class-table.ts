@@ -49,7 +49,7 @@ export const DOCKER_TRANSFORMS = 'girder_worker.docker.transforms';
 /** girder_worker's module of Girder docker transforms. */
 export const GIRDER_TRANSFORMS = 'girder_worker.docker.transforms.girder';
 /** The girder_io transforms: girder_worker_utils, and their Girder 5 home under girder_worker.utils. */
-export const UTILS_GIRDER_IO: readonly string[] = [
+const UTILS_GIRDER_IO: readonly string[] = [
   'girder_worker_utils.transforms.girder_io',
   'girder_worker.utils.transforms.girder_io',
 ];

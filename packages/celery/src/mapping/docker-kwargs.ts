@@ -42,7 +42,7 @@ export interface MappedDockerRun {
 export type KwargMapper = (value: PyValue, path: string, run: MappedDockerRun, mapper: ValueMapper) => void;
 
 /** Python's `str()` of a scalar container argument (`True`, `None`, `1.5`). */
-export function pythonStr(value: unknown): unknown {
+function pythonStr(value: unknown): unknown {
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (value === null) return 'None';
@@ -84,7 +84,7 @@ function stringDict(value: PyValue, path: string): Record<string, string> {
 const BYTE_UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /** docker-py's `parse_bytes`: an integer, or `'512m'`, `'1g'`, `'10kb'`… */
-export function parseBytes(value: PyValue, path: string): number {
+function parseBytes(value: PyValue, path: string): number {
   if (Number.isInteger(value) && (value as number) >= 0) return value as number;
   if (typeof value !== 'string') return expected(path, "a byte count or a size such as '1g'", value);
   const match = /^\s*(\d+(?:\.\d+)?)\s*([bkmg])?b?\s*$/i.exec(value);

@@ -6,7 +6,7 @@ import { MappingError, UnknownKwargError } from './errors.ts';
 import { ValueMapper, type ValueMapperOptions } from './map-value.ts';
 
 /** docker_run's positional parameters, in order (girder_worker's signature). */
-export const DOCKER_RUN_POSITIONAL: readonly string[] = [
+const DOCKER_RUN_POSITIONAL: readonly string[] = [
   'image',
   'pull_image',
   'entrypoint',
@@ -19,7 +19,7 @@ export const DOCKER_RUN_POSITIONAL: readonly string[] = [
 const TASK_ONLY = new Set(['image', 'pull_image', 'container_args', 'remove_container', 'stream_connectors']);
 
 /** Name of the environment variable girder_worker reads docker-py defaults from. */
-export const DOCKER_RUN_OPTIONS_VARIABLE = 'GIRDER_WORKER_DOCKER_RUN_OPTIONS';
+const DOCKER_RUN_OPTIONS_VARIABLE = 'GIRDER_WORKER_DOCKER_RUN_OPTIONS';
 
 /** Options of {@link mapDockerRun}. */
 export interface MapDockerRunOptions extends ValueMapperOptions {

@@ -6,7 +6,7 @@ import type { ResultBackend } from './result-backend.ts';
 import type { ResultMeta } from './result-meta.ts';
 
 /** Celery's key prefix for task results in key-value backends. */
-export const TASK_META_PREFIX = 'celery-task-meta-';
+const TASK_META_PREFIX = 'celery-task-meta-';
 
 /** Options of {@link createRedisResultBackend}. */
 export interface RedisResultBackendOptions {

@@ -1,4 +1,4 @@
-import { isFinalJobStatus, JobCanceledError, JobStatus } from '@girder-worker/girder';
+import { isFinalJobStatus, JobCancelledError, JobStatus } from '@girder-worker/girder';
 import { type Logger, type Progress, silentLogger } from '@girder-worker/transforms';
 import type { JobInfoSpec } from '../protocol/job-info-spec.ts';
 import { JobUpdateError } from './errors.ts';
@@ -198,7 +198,7 @@ export class JobInfoReporter implements AsyncDisposable {
   }
 
   /**
-   * Polls the job and aborts the returned signal (reason {@link JobCanceledError}) once it is
+   * Polls the job and aborts the returned signal (reason {@link JobCancelledError}) once it is
    * CANCELING or CANCELED. Stopped by {@link JobInfoReporter.close}.
    * @param intervalMs - the polling interval
    */
@@ -210,7 +210,7 @@ export class JobInfoReporter implements AsyncDisposable {
         (status) => {
           if (status === JobStatus.CANCELING || status === JobStatus.CANCELED) {
             clearInterval(this.#watch);
-            controller.abort(new JobCanceledError(this.jobId));
+            controller.abort(new JobCancelledError(this.jobId));
           }
         },
         (error: unknown) => {

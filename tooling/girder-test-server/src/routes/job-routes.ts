@@ -25,7 +25,7 @@ function requireJobWrite(ctx: RouteContext, job: Controlled<JobDoc>): void {
 }
 
 /** Internal: the fields a job update may change (plugins/jobs `Job.updateJob`). */
-export interface JobUpdate {
+interface JobUpdate {
   log?: string | undefined;
   overwrite?: boolean;
   status?: string | number | undefined;
@@ -39,7 +39,7 @@ export interface JobUpdate {
  * `status`, nothing applied on an invalid transition), a status change appends a timestamp, the
  * log is appended (or overwritten), progress fields are set.
  */
-export function updateJob(job: JobDoc, update: JobUpdate): void {
+function updateJob(job: JobDoc, update: JobUpdate): void {
   const now = girderDate();
   let status: number | string | undefined;
   if (update.status !== undefined) {
@@ -95,7 +95,7 @@ export function updateJob(job: JobDoc, update: JobUpdate): void {
  * Internal: cancels a job as the jobs plugin with the worker plugin does: worker jobs go
  * INACTIVE → CANCELED, or to CANCELING while active; other jobs straight to CANCELED.
  */
-export function cancelJob(job: JobDoc): void {
+function cancelJob(job: JobDoc): void {
   if (job.handler === 'worker_handler' || job.handler === 'celery_handler') {
     if (job.status === JobStatus.INACTIVE) updateJob(job, { status: JobStatus.CANCELED });
     else if (

@@ -37,7 +37,7 @@ export class Http1Unsupported extends Error {
 }
 
 /** A connection that failed or closed before the answer was complete (resumable). */
-export class Http1ConnectionError extends Error {
+class Http1ConnectionError extends Error {
   override name = 'Http1ConnectionError';
 }
 
