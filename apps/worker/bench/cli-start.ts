@@ -4,7 +4,7 @@
 //   `girder-worker run --image … --no-pull -- echo hi` against `docker run --rm … echo hi` (the
 //   docker CLI doing the same run); bound: ≤ 1.2× docker;
 //   both again with Node's compile cache off (NODE_DISABLE_COMPILE_CACHE=1), to show what it gives.
-// Each process also reports its CPU time (user + system, from /usr/bin/time): on a loaded machine
+// Each process also reports its CPU time (user + system, from bash's `times`, to the ms): on a loaded machine
 // wall time mostly measures the wait for a core, CPU time what the process itself costs.
 // Needs the app built (pnpm turbo run build --filter=girder-worker...).
 // Rerun: pnpm --filter girder-worker bench:cli   (GW_BENCH_ROUNDS=15 by default)
@@ -61,11 +61,15 @@ interface Sample {
   cpuMs: number;
 }
 
-/** Runs one process to its end under /usr/bin/time (fails on a non-zero exit). */
+/**
+ * Runs one process to its end under bash, whose `times` then reports the CPU time of its children
+ * to the millisecond (`/usr/bin/time` rounds to 10 ms); fails on a non-zero exit.
+ */
 function time({ command, args, env }: Case): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', 'gw-bench-cpu %U %S', command, ...args], {
+    const script = '"$@"; rc=$?; times >&2; exit $rc';
+    const child = spawn('bash', ['-c', script, 'gw-bench', command, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
       // A process that hangs fails the bench instead of stopping it.
@@ -77,12 +81,14 @@ function time({ command, args, env }: Case): Promise<Sample> {
     child.on('error', reject);
     child.on('close', (code) => {
       const wallMs = performance.now() - started;
-      const cpu = /gw-bench-cpu ([\d.]+) ([\d.]+)/.exec(output);
+      // `times` prints the shell's own user and system time, then its children's.
+      const cpu = [...output.matchAll(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/g)].at(-1);
       if (code !== 0 || !cpu) {
         reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${output}`));
         return;
       }
-      resolve({ wallMs, cpuMs: (Number(cpu[1]) + Number(cpu[2])) * 1000 });
+      const seconds = (m: string | undefined, s: string | undefined): number => Number(m) * 60 + Number(s);
+      resolve({ wallMs, cpuMs: (seconds(cpu[1], cpu[2]) + seconds(cpu[3], cpu[4])) * 1000 });
     });
   });
 }

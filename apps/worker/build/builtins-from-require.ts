@@ -1,5 +1,6 @@
 import { builtinModules } from 'node:module';
 import type { Options } from 'tsup';
+import { cryptoStandIn } from './crypto-random.ts';
 
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
@@ -41,6 +42,7 @@ function builtinName(specifier: string): string | undefined {
 function standIn(name: string): string {
   const lazy = LAZY[name];
   const specifier = JSON.stringify(`node:${name}`);
+  if (name === 'crypto') return cryptoStandIn;
   if (DESCRIPTOR_LAZY.has(name)) return `module.exports = Object.create(require(${specifier}));`;
   if (!lazy) {
     // CommonJS: esbuild reads each imported name off the module object where it is used, so no
@@ -59,7 +61,8 @@ function standIn(name: string): string {
  * An esbuild plugin for the bundled CLI: an ES-module `import … from 'node:x'` makes Node build the
  * built-in's whole namespace at start, which runs every getter of its exports (`node:crypto`'s
  * `webcrypto` and `subtle` load Web Crypto: about 13 ms; `node:os` about 10 ms), where
- * `require('node:x')` runs none. The plugin serves those imports from `require`, and makes `https`
+ * `require('node:x')` runs none. The plugin serves those imports from `require` (`node:crypto`'s
+random bytes from the kernel's random device: `crypto-random.ts`), and makes `https`
  * and `tls` (about 30 ms to load, needed only for a TLS connection) and `child_process` load on
  * first use. Type-only
  * imports are gone before it runs; `node:http` is left to `http-without-undici`.

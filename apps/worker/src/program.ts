@@ -1,23 +1,17 @@
-import { Command, CommanderError } from 'commander';
-// The bundler inlines the manifest; the version is never written by hand.
-import manifest from '../package.json' with { type: 'json' };
+import type { Command } from 'commander';
 import { commands } from './commands/index.ts';
-import { describeFailure, EXIT, exitCodeOf } from './exit-codes.ts';
+import { buildProgram, runProgram } from './program-base.ts';
 
 /**
- * The `girder-worker` program with every command of `commands/` registered. Errors come out of
- * `parseAsync` (commander's own as `CommanderError`).
+ * The `girder-worker` program with every command of `commands/` registered, or only the one named
+ * (a command need not build the options of the six others). Errors come out of `parseAsync`
+ * (commander's own as `CommanderError`).
+ * @param only - the name of the one command to register (what `argv[2]` names); all when not one
  * @returns the program
  */
-function createProgram(): Command {
-  const program = new Command()
-    .name('girder-worker')
-    .description('Run Docker containers with data moved in and out for them (girder_worker docker_run).')
-    .version(manifest.version)
-    .showHelpAfterError()
-    .exitOverride();
-  for (const register of commands) register(program);
-  return program;
+function createProgram(only?: string): Command {
+  const picked = commands.filter((c) => c.name === only);
+  return buildProgram((picked.length > 0 ? picked : commands).map((c) => c.register));
 }
 
 /**
@@ -26,11 +20,5 @@ function createProgram(): Command {
  * @param argv - the process arguments (`process.argv`)
  */
 export async function main(argv: readonly string[]): Promise<void> {
-  try {
-    await createProgram().parseAsync([...argv]);
-  } catch (error) {
-    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.badInput);
-    process.stderr.write(`${describeFailure(error)}\n`);
-    process.exit(exitCodeOf(error));
-  }
+  await runProgram(createProgram(argv[2]), argv);
 }
