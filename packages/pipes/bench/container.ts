@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TEST_IMAGE } from '@girder-worker/test-helpers';
+import { TEST_IMAGE } from '@girder-worker/test-helpers/docker';
 import { createTransformContext, TemporaryVolume, type TransformContext } from '@girder-worker/transforms';
 import Docker from 'dockerode';
 

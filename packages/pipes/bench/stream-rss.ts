@@ -5,7 +5,8 @@
 
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { peakRssMiB } from '@girder-worker/test-helpers';
+// Subpaths, not the index: the measured process loads no test tooling (the index adds ~6 MiB RSS).
+import { peakRssMiB } from '@girder-worker/test-helpers/stats';
 import { Connect } from '../src/connect.ts';
 import { HostFileSink, HostFileSource } from '../src/host-file.ts';
 import { NamedInputPipe, NamedOutputPipe } from '../src/named-pipe.ts';
