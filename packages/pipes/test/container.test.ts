@@ -3,14 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import {
-  assertNoLeaks,
-  hashStream,
-  makeTempDir,
-  sha256Hex,
-  TEST_IMAGE,
-  testDocker,
-} from '@girder-worker/test-helpers';
+import { assertNoLeaks, hashStream, makeTempDir, sha256Hex } from '@girder-worker/test-helpers';
 import type Docker from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStreamConnector } from '../src/connector.ts';
@@ -18,6 +11,7 @@ import { isFifoPeerClosedError, isFifoPeerMissingError } from '../src/errors.ts'
 import { openFifoReader } from '../src/fifo-reader.ts';
 import { openFifoWriter } from '../src/fifo-writer.ts';
 import { mkfifo } from '../src/mkfifo.ts';
+import { createDataContainer } from './helpers.ts';
 
 const started: Docker.Container[] = [];
 
@@ -36,16 +30,7 @@ interface Started {
 
 /** Starts the test image with `dir` mounted at /data; removed after the test (before the leak check). */
 async function runContainer(dir: string, cmd: string[]): Promise<Started> {
-  const docker = testDocker();
-  const container = await docker.createContainer({
-    Image: TEST_IMAGE,
-    Cmd: cmd,
-    Labels: {
-      'org.girder-worker.run': `pipes-test-${Date.now()}`,
-      'org.girder-worker.worker': process.env.GW_WORKER_ID ?? 'pipes-test',
-    },
-    HostConfig: { Binds: [`${dir}:/data`], NetworkMode: 'none' },
-  });
+  const container = await createDataContainer(dir, cmd, 'pipes-test');
   started.push(container);
   const exited = container
     .wait({ condition: 'next-exit' })

@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { makeTempDir } from '@girder-worker/test-helpers';
+import { makeTempDir, TEST_IMAGE, testDocker } from '@girder-worker/test-helpers';
+import type Docker from 'dockerode';
 import { onTestFinished } from 'vitest';
 import { mkfifo } from '../src/mkfifo.ts';
 
@@ -59,4 +60,25 @@ export function collector(): { sink: Writable; data(): Buffer } {
     },
   });
   return { sink, data: () => Buffer.concat(parts) };
+}
+
+/**
+ * Creates (does not start) a test-image container running `cmd` with `dir` at /data, no network,
+ * labelled as a girder-worker run of this test run's worker id (so leak checks see it). The caller
+ * removes it.
+ */
+export function createDataContainer(
+  dir: string,
+  cmd: string[],
+  runPrefix: string,
+): Promise<Docker.Container> {
+  return testDocker().createContainer({
+    Image: TEST_IMAGE,
+    Cmd: cmd,
+    Labels: {
+      'org.girder-worker.run': `${runPrefix}-${Date.now()}`,
+      'org.girder-worker.worker': process.env.GW_WORKER_ID ?? 'pipes-test',
+    },
+    HostConfig: { Binds: [`${dir}:/data`], NetworkMode: 'none' },
+  });
 }

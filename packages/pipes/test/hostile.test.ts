@@ -2,14 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  assertNoLeaks,
-  assertUnchanged,
-  makeTempDir,
-  snapshotFiles,
-  TEST_IMAGE,
-  testDocker,
-} from '@girder-worker/test-helpers';
+import { assertNoLeaks, assertUnchanged, makeTempDir, snapshotFiles } from '@girder-worker/test-helpers';
 import {
   BindMountVolume,
   createTransformContext,
@@ -29,7 +22,7 @@ import {
   openFifoReader,
   ProgressPipe,
 } from '../src/index.ts';
-import { collector } from './helpers.ts';
+import { collector, createDataContainer } from './helpers.ts';
 
 const started: Docker.Container[] = [];
 afterEach(async () => {
@@ -45,15 +38,7 @@ async function context(): Promise<{ ctx: TransformContext; done: () => Promise<v
 
 /** Runs `sh -c script` in the test image with `dir` at /data; resolves with the exit code. */
 async function hostileContainer(dir: string, script: string): Promise<number> {
-  const container = await testDocker().createContainer({
-    Image: TEST_IMAGE,
-    Cmd: ['sh', '-c', script],
-    Labels: {
-      'org.girder-worker.run': `pipes-hostile-${Date.now()}`,
-      'org.girder-worker.worker': process.env.GW_WORKER_ID ?? 'pipes-test',
-    },
-    HostConfig: { Binds: [`${dir}:/data`], NetworkMode: 'none' },
-  });
+  const container = await createDataContainer(dir, ['sh', '-c', script], 'pipes-hostile');
   started.push(container);
   await container.start();
   // After start: a short script may be done already, which 'next-exit' would wait past.

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { assertNoLeaks, makeTempDir, TEST_IMAGE, testDocker } from '@girder-worker/test-helpers';
+import { assertNoLeaks, makeTempDir, testDocker } from '@girder-worker/test-helpers';
 import {
   createTransformContext,
   TemporaryVolume,
@@ -22,6 +22,7 @@ import {
   releasesChunks,
   type StreamSink,
 } from '../src/index.ts';
+import { createDataContainer } from './helpers.ts';
 
 /** A given Writable as the output side of a Connect. */
 class GivenSink extends Transform<StreamSink> {
@@ -71,15 +72,7 @@ async function run(pipeName: string, script: string, prepare?: (dir: string) => 
     pipe,
     async start(): Promise<Run> {
       await pipe.transform(ctx);
-      const container = await testDocker().createContainer({
-        Image: TEST_IMAGE,
-        Cmd: ['sh', '-c', script],
-        Labels: {
-          'org.girder-worker.run': `pipes-pump-${Date.now()}`,
-          'org.girder-worker.worker': process.env.GW_WORKER_ID ?? 'pipes-test',
-        },
-        HostConfig: { Binds: [`${dir}:/data`], NetworkMode: 'none' },
-      });
+      const container = await createDataContainer(dir, ['sh', '-c', script], 'pipes-pump');
       started.push(container);
       const exited = container
         .wait({ condition: 'next-exit' })
