@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { PUMP, PUMP_SOURCE, type PumpStart } from './fifo-pump-worker.ts';
 
 /**
@@ -36,7 +36,7 @@ export class PumpLender {
   readonly #handed: number[];
   readonly #held: number[];
   readonly #onFailure: (failure: PumpFailure) => void;
-  /** The pump thread, started by the first {@link PumpLender.next} once a writer has come. */
+  /** The pump thread, booted by the first {@link PumpLender.next}, started once a writer has come. */
   #worker: Worker | undefined;
   #exited: Promise<void> = Promise.resolve();
   #current = 0;
@@ -50,8 +50,8 @@ export class PumpLender {
   #bytesLent = 0;
 
   /**
-   * The pump thread starts only when a chunk is asked for after a writer has come (see
-   * {@link PumpLender.start}).
+   * The pump thread boots when the first chunk is asked for, and reads once a writer has come (see
+   * {@link PumpLender.start}); a consumer that drains instead never starts it.
    * @param slabBytes - size of each slab
    * @param slabCount - number of slabs (at least 2)
    * @param onFailure - told when the pump fails (`{ code, message }` of its error); the owner
@@ -122,12 +122,16 @@ export class PumpLender {
     return false;
   }
 
-  /** Starts the pump thread, once a writer has come; once only. */
-  #launch(): void {
-    const start = this.#pending;
-    if (this.#launched || !start) return;
-    this.#launched = true;
-    const worker = new Worker(PUMP_SOURCE, {
+  /**
+   * Boots the pump thread (once): it waits, on the control words, for the start. Booting a thread
+   * takes 50–80 ms here; the first {@link PumpLender.next} does it before any writer has come, so
+   * that a writer is not left facing a full pipe meanwhile.
+   */
+  #spawn(): Worker {
+    if (this.#worker) return this.#worker;
+    // Loaded here, not at import: a run without a JS sink never needs worker_threads.
+    const { Worker: Thread } = process.getBuiltinModule('node:worker_threads');
+    const worker = new Thread(PUMP_SOURCE, {
       eval: true,
       workerData: { control: this.#ctrl.buffer, slabs: this.#slabs.map((slab) => slab.buffer) },
     });
@@ -143,7 +147,15 @@ export class PumpLender {
       if (Atomics.load(ctrl, PUMP.DONE) === 0 && Atomics.load(ctrl, PUMP.STOP) === 0)
         this.#onFailure({ message: 'the pump thread stopped before the end of the FIFO' });
     });
-    worker.postMessage(start);
+    return worker;
+  }
+
+  /** Lets the (booted) pump thread open the FIFO and read, once a writer has come; once only. */
+  #launch(): void {
+    const start = this.#pending;
+    if (this.#launched || !start) return;
+    this.#launched = true;
+    this.#spawn().postMessage(start);
     Atomics.store(this.#ctrl, PUMP.START, 1);
     Atomics.notify(this.#ctrl, PUMP.START);
   }
@@ -173,7 +185,7 @@ export class PumpLender {
       Atomics.store(ctrl, this.#free + i, 1);
       Atomics.notify(ctrl, this.#free + i);
     }
-    if (this.#worker && Atomics.load(ctrl, PUMP.DONE) === 0) unblock();
+    if (this.#launched && Atomics.load(ctrl, PUMP.DONE) === 0) unblock();
     this.#wake?.();
     await this.#exited;
   }
@@ -206,11 +218,15 @@ export class PumpLender {
 
   /** Lends the next region (releasing the previous one); undefined at the end. */
   async next(): Promise<Uint8Array | undefined> {
+    if (!this.#ended && !this.#error && Atomics.load(this.#ctrl, PUMP.STOP) === 0) this.#spawn();
     this.#launch();
     this.#release();
     const ctrl = this.#ctrl;
     let waited = false;
     for (;;) {
+      // Read before looking: any event the pump signals after this (a full slab, the end) makes
+      // the wait below return at once, however late it is.
+      const event = Atomics.load(ctrl, PUMP.EVENT);
       const done = Atomics.load(ctrl, PUMP.DONE) === 1 || this.#ended;
       const region = this.#take(waited || done || this.#error !== undefined || !this.#launched);
       if (region) {
@@ -221,8 +237,8 @@ export class PumpLender {
       if (this.#error) throw this.#error.error;
       if (done) return undefined;
       // Wait a little for a full slab; with nothing at all after that, wait for the first byte.
-      if (!waited) waited = await this.#wait('slab');
-      else await this.#wait('byte');
+      if (!waited) waited = await this.#wait('slab', event);
+      else await this.#wait('byte', event);
       this.#launch();
     }
   }
@@ -231,11 +247,12 @@ export class PumpLender {
    * Waits for the pump's next event (a full slab, the end, a failure) or a wake-up.
    * @param mode - `'slab'`: for at most {@link PARTIAL_WAIT_MS}; `'byte'`: also for the first byte
    * read, however long (nothing is ready); `'event'`: for an event, however long (draining)
+   * @param event - the event count read before the caller looked at the slabs: an event since
+   * then ends the wait at once (else an end signalled in between would never be seen)
    * @returns true when it timed out
    */
-  async #wait(mode: 'slab' | 'byte' | 'event'): Promise<boolean> {
+  async #wait(mode: 'slab' | 'byte' | 'event', event: number): Promise<boolean> {
     const ctrl = this.#ctrl;
-    const event = Atomics.load(ctrl, PUMP.EVENT);
     Atomics.store(ctrl, PUMP.WAITING, mode === 'byte' ? 1 : 2);
     // A byte read since the caller looked: the pump may have seen WAITING 0 and said nothing.
     if (
