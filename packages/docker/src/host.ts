@@ -11,14 +11,10 @@ import type Docker from 'dockerode';
 export async function detectOwnNetwork(docker: Docker, logger: Logger): Promise<string | undefined> {
   if (!existsSync('/.dockerenv')) return undefined;
   try {
-    const addresses = new Set(
-      Object.values(networkInterfaces())
-        .flat()
-        .map((i) => i?.address)
-        .filter((a): a is string => typeof a === 'string'),
-    );
-    for (const network of await docker.listNetworks()) {
-      if (network.Driver !== 'bridge') continue;
+    const bridges = (await docker.listNetworks()).filter((network) => network.Driver === 'bridge');
+    // Read only when there is a bridge to look in (it is a synchronous call).
+    const addresses = bridges.length > 0 ? ownAddresses() : new Set<string>();
+    for (const network of bridges) {
       const info = await docker.getNetwork(network.Id).inspect();
       for (const c of Object.values((info.Containers ?? {}) as Record<string, { IPv4Address?: string }>)) {
         if (addresses.has(c.IPv4Address?.split('/')[0] ?? '')) return network.Name;
@@ -31,6 +27,16 @@ export async function detectOwnNetwork(docker: Docker, logger: Logger): Promise<
     });
   }
   return undefined;
+}
+
+/** This host's interface addresses. */
+function ownAddresses(): Set<string> {
+  return new Set(
+    Object.values(networkInterfaces())
+      .flat()
+      .map((i) => i?.address)
+      .filter((a): a is string => typeof a === 'string'),
+  );
 }
 
 /** Whether anything at the top of `dir` belongs to another user than this process. */
