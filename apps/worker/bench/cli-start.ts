@@ -3,7 +3,10 @@
 //   `girder-worker --help` against `node -e 0` (Node's own start); bound: ≤ 150 ms wall;
 //   `girder-worker run --image … --no-pull -- echo hi` against `docker run --rm … echo hi` (the
 //   docker CLI doing the same run); bound: ≤ 1.2× docker;
-//   both again with Node's compile cache off (NODE_DISABLE_COMPILE_CACHE=1), to show what it gives.
+//   both again with Node's compile cache off (NODE_DISABLE_COMPILE_CACHE=1), to show what it gives;
+//   `node bench/engine-floor.mjs` (the same Engine API calls `run` makes, and nothing else): the
+//   least a Node program doing this run can take, so `run` ÷ floor is what the command itself adds
+//   and floor ÷ `docker run` what Node's start and the run's own engine calls cost.
 // Each process also reports its CPU time (user + system, from bash's `times`, to the ms): on a loaded machine
 // wall time mostly measures the wait for a core, CPU time what the process itself costs.
 // Needs the app built (pnpm turbo run build --filter=girder-worker...).
@@ -16,6 +19,7 @@ import { TEST_IMAGE } from '@girder-worker/test-helpers';
 
 const ROUNDS = Number(process.env.GW_BENCH_ROUNDS ?? 15);
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const FLOOR = fileURLToPath(new URL('./engine-floor.mjs', import.meta.url));
 const BEFORE = process.env.GW_BENCH_BEFORE;
 const node = process.execPath;
 const noCache = { NODE_DISABLE_COMPILE_CACHE: '1' };
@@ -37,6 +41,7 @@ const cases: Case[] = [
     command: node,
     args: [CLI, 'run', '--image', TEST_IMAGE, '--no-pull', '--', 'echo', 'hi'],
   },
+  { name: 'floor: node, the same engine calls only', command: node, args: [FLOOR, TEST_IMAGE, 'echo', 'hi'] },
   {
     name: 'girder-worker run … echo hi (no compile cache)',
     command: node,
@@ -116,6 +121,7 @@ const cpu = (name: string): number => median((samples.get(name) ?? []).map((s) =
 const help = wall('girder-worker --help');
 const run = wall('girder-worker run … echo hi');
 const docker = wall('docker run --rm … echo hi');
+const floor = wall('floor: node, the same engine calls only');
 console.log(
   `| process (median of ${ROUNDS} interleaved rounds) | wall | CPU (user + sys) |\n| --- | --- | --- |`,
 );
@@ -127,6 +133,10 @@ console.log(
 console.log(
   `| \`run\` ÷ \`docker run\` wall, bound ≤ 1.2 | ${(run / docker).toFixed(2)} (${run <= 1.2 * docker ? 'met' : 'not met'}) | |`,
 );
+console.log(
+  `| floor ÷ \`docker run\` wall (Node's start and the run's engine calls) | ${(floor / docker).toFixed(2)} | |`,
+);
+console.log(`| \`run\` ÷ floor wall (what the command adds) | ${(run / floor).toFixed(2)} | |`);
 if (BEFORE)
   console.log(
     `| before: \`run\` ÷ \`docker run\` wall | ${(wall('before: girder-worker run … echo hi') / docker).toFixed(2)} | |`,
