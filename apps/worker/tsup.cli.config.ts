@@ -37,7 +37,8 @@ const shared: Options = {
  * own (`dist/cli-chunks/`), so `--help` loads no Docker and `run` no BullMQ; BullMQ, ioredis,
  * amqplib, prom-client, the dashboard's server and log-update stay external (only the commands
  * that need them, or a terminal, load them). `run`, the command whose start is measured against
- * `docker run`, is a second build: one file (`dist/cli-run.js`, no chunks) that `cli.js` loads.
+ * `docker run`, is a second build: one CommonJS file (`dist/cli-run.cjs`, no chunks) that `cli.js`
+ * loads with a code cache of its own (`src/run-loader.ts`).
  */
 const config: Options[] = [
   createBuildConfig({
@@ -52,6 +53,11 @@ const config: Options[] = [
   createBuildConfig({
     ...shared,
     entry: { [RUN_ENTRY_FILE]: 'src/run-main.ts' },
+    // CommonJS, for `run-loader.ts` to compile with a code cache of its own (`node:vm` compiles
+    // scripts, not modules); it has `require` of its own, so no banner.
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    banner: {},
     // Unsplit: the command's dynamic imports are bundled into the one file.
     splitting: false,
     esbuildPlugins: [httpWithoutUndici(), builtinsFromRequire(), dependencyPatches()],
