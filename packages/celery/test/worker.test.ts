@@ -260,7 +260,7 @@ describe('celery worker options', () => {
     await expect(
       createCeleryWorker({ broker: 'redis://127.0.0.1:1/0', handler, concurency: 2 } as never),
     ).rejects.toMatchObject({
-      code: 'INVALID_WORKER_OPTIONS',
+      code: 'GW_CELERY_INVALID_WORKER_OPTIONS',
       message: expect.stringContaining('options.concurency: expected no such option'),
     });
     await expect(
