@@ -49,7 +49,11 @@ describe.each(TRANSPORTS)('control over the %s pidbox mailbox', (transport) => {
     // The handler is only told (to report the cancel to Girder): its signal is already aborted.
     expect(run.abortedAtStart).toBe(true);
     expect(run.context.signal.reason).toBeInstanceOf(TaskRevokedError);
-    expect(run.context.signal.reason).toMatchObject({ taskId, terminate: false, code: 'GW_CELERY_TASK_REVOKED' });
+    expect(run.context.signal.reason).toMatchObject({
+      taskId,
+      terminate: false,
+      code: 'GW_CELERY_TASK_REVOKED',
+    });
     run.finish({ status: 'REVOKED' });
     expect((await results.next()).body).toMatchObject({
       task_id: taskId,
