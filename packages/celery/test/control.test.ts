@@ -1,6 +1,7 @@
 import { waitFor } from '@girder-worker/test-helpers';
+import { GirderWorkerError } from '@girder-worker/transforms';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DOCKER_RUN_TASK, publishRawMessage, TaskRevokedError } from '../src/index.ts';
+import { DOCKER_RUN_TASK, isTaskRevokedError, publishRawMessage, TaskRevokedError } from '../src/index.ts';
 import { readFixture, readFixtureText } from './helpers.ts';
 import {
   mailboxClient,
@@ -84,9 +85,13 @@ describe.each(TRANSPORTS)('control over the %s pidbox mailbox', (transport) => {
       expect(run.context.signal.aborted).toBe(true);
       expect(run.context.signal.reason).toMatchObject({
         name: 'TaskRevokedError',
+        code: 'GW_CELERY_TASK_REVOKED',
+        message: `task ${message.id} was revoked`,
         taskId: message.id,
         terminate,
       });
+      expect(run.context.signal.reason).toBeInstanceOf(GirderWorkerError);
+      expect(isTaskRevokedError(run.context.signal.reason)).toBe(true);
       run.finish({ status: 'REVOKED' });
       await waitFor(() => worker.active().length === 0, 'the run to settle');
     },
