@@ -6,9 +6,22 @@ import { isBadInputError, isCancellation, isRunCancelledError, isRunNotFoundErro
 export const EXIT = { ok: 0, failed: 1, badInput: 2, timedOut: 124, cancelled: 130 } as const;
 
 /**
+ * Whether `error` is `@girder-worker/celery`'s refusal of a `--broker`/`--backend` URL
+ * (`InvalidBrokerUrlError`) or of a worker option (`InvalidWorkerOptionsError`), both thrown before
+ * anything connects; by identity, so that the app's start does not load that package.
+ */
+function isCeleryBadInput(error: unknown): boolean {
+  return (
+    hasErrorIdentity(error, 'InvalidBrokerUrlError', 'GW_CELERY_INVALID_BROKER_URL') ||
+    hasErrorIdentity(error, 'InvalidWorkerOptionsError', 'GW_CELERY_INVALID_WORKER_OPTIONS')
+  );
+}
+
+/**
  * The exit code for an error that ended a command.
  * @param error - what the command failed with
- * @returns 130 for a cancellation, 124 for a time limit, 2 for bad input or an unknown run, else 1
+ * @returns 130 for a cancellation, 124 for a time limit, 2 for bad input (also a Celery broker URL
+ * or worker option refused) or an unknown run, else 1 (an unreachable broker too)
  */
 export function exitCodeOf(error: unknown): number {
   if (isCancellation(error)) return EXIT.cancelled;
@@ -18,7 +31,12 @@ export function exitCodeOf(error: unknown): number {
     (error as { failureCode?: unknown } | null)?.failureCode === 'GW_RUN_TIMED_OUT'
   )
     return EXIT.timedOut;
-  if (isSpecValidationError(error) || isBadInputError(error) || isRunNotFoundError(error))
+  if (
+    isSpecValidationError(error) ||
+    isBadInputError(error) ||
+    isRunNotFoundError(error) ||
+    isCeleryBadInput(error)
+  )
     return EXIT.badInput;
   return EXIT.failed;
 }

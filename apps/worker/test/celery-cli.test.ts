@@ -10,7 +10,7 @@ import {
   waitFor,
 } from '@girder-worker/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCli } from './helpers.ts';
+import { freePortOutsideEphemeralRange, runCli, startCli } from './helpers.ts';
 
 let redis: RedisServerHandle;
 
@@ -64,5 +64,38 @@ describe('girder-worker celery', () => {
       await girder.close();
     }
     await assertNoLeaks();
+  });
+});
+
+describe('girder-worker celery with a broker it cannot use', () => {
+  const secret = 's3cret-pa55';
+
+  it('exits 2 on a broker URL, backend URL or option it refuses, before connecting, with no password shown', async () => {
+    const closed = `redis://:${secret}@127.0.0.1:${await freePortOutsideEphemeralRange()}/0`;
+    const cases: [string[], string][] = [
+      [
+        ['--broker', `ftp://user:${secret}@127.0.0.1/`],
+        "expected the scheme redis, rediss, amqp, amqps or pyamqp, got 'ftp'",
+      ],
+      [['--broker', closed, '--backend', `ftp://user:${secret}@127.0.0.1/`], 'backend: expected rpc://'],
+      [
+        ['--broker', closed, '--concurrency', '0'],
+        'options.concurrency: expected an integer from 1 to 1000, got 0',
+      ],
+    ];
+    for (const [args, says] of cases) {
+      const result = await runCli(['celery', ...args]);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(says);
+      expect(result.stderr).not.toContain(secret);
+    }
+  });
+
+  it('exits 1 on a broker it cannot reach, naming it with its password masked', async () => {
+    const port = await freePortOutsideEphemeralRange();
+    const result = await runCli(['celery', '--broker', `redis://:${secret}@127.0.0.1:${port}/0`]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain(`cannot connect to the Redis broker redis://:***@127.0.0.1:${port}/0`);
+    expect(result.stderr).not.toContain(secret);
   });
 });

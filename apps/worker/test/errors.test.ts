@@ -1,5 +1,13 @@
+import {
+  BrokerConnectionError,
+  InvalidBrokerUrlError,
+  InvalidWorkerOptionsError,
+  TaskRevokedError,
+  WorkerShutdownError,
+} from '@girder-worker/celery';
 import { JobCancelledError } from '@girder-worker/girder';
 import { describe, expect, it } from 'vitest';
+import { EXIT, exitCodeOf } from '../src/exit-codes.ts';
 import {
   asRunCancelled,
   decodeRunFailure,
@@ -56,5 +64,18 @@ describe('run failures in the queue', () => {
       message: 'job stalled more than allowable limit',
     });
     expect(decodeRunFailure('GW_NOT_OURS: x')).toEqual({ code: 'GW_RUN_FAILED', message: 'GW_NOT_OURS: x' });
+  });
+});
+
+describe('the exit code of a celery error', () => {
+  it('is 2 for a refused broker URL or worker option, 1 for an unreachable broker and the abort reasons', () => {
+    expect(exitCodeOf(new InvalidBrokerUrlError("broker URL: got 'ftp'"))).toBe(EXIT.badInput);
+    expect(exitCodeOf(new InvalidWorkerOptionsError('options.concurrency: got 0'))).toBe(EXIT.badInput);
+    // An older copy of @girder-worker/celery (codes without GW_CELERY_) by its name.
+    const old = Object.assign(new Error('x'), { name: 'InvalidBrokerUrlError', code: 'INVALID_BROKER_URL' });
+    expect(exitCodeOf(old)).toBe(EXIT.badInput);
+    expect(exitCodeOf(new BrokerConnectionError('cannot connect'))).toBe(EXIT.failed);
+    expect(exitCodeOf(new TaskRevokedError('t', false))).toBe(EXIT.failed);
+    expect(exitCodeOf(new WorkerShutdownError('t'))).toBe(EXIT.failed);
   });
 });

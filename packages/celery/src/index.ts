@@ -18,6 +18,10 @@ export {
   BrokerConnectionError,
   CeleryBrokerError,
   InvalidBrokerUrlError,
+  isBrokerConnectionError,
+  isCeleryBrokerError,
+  isInvalidBrokerUrlError,
+  isMalformedMessageError,
   MalformedMessageError,
 } from './brokers/errors.ts';
 export { publishRawMessage } from './brokers/publish-raw-message.ts';
@@ -66,10 +70,15 @@ export type { CeleryState, ResultMeta, SerializedException } from './results/res
 export { createDockerRunHandler, type DockerRunHandlerOptions } from './run/docker-run-handler.ts';
 export { isJobUpdateError, isTaskTimeLimitError, JobUpdateError, TaskTimeLimitError } from './run/errors.ts';
 export type { RawCeleryMessage, TaskContext, TaskHandler, TaskOutcome } from './task.ts';
-export { TaskRevokedError } from './task.ts';
+export { isTaskRevokedError, TaskRevokedError } from './task.ts';
 export { DOCKER_RUN_TASK } from './task-name.ts';
 export { type CeleryWorker, createCeleryWorker } from './worker/celery-worker.ts';
-export { InvalidWorkerOptionsError, WorkerShutdownError } from './worker/errors.ts';
+export {
+  InvalidWorkerOptionsError,
+  isInvalidWorkerOptionsError,
+  isWorkerShutdownError,
+  WorkerShutdownError,
+} from './worker/errors.ts';
 export {
   type CeleryWorkerOptions,
   type NormalizedWorkerOptions,

@@ -5,6 +5,8 @@
  * {@link TaskOutcome}, and only then is the message acknowledged.
  */
 
+import { GirderWorkerError, hasErrorIdentity } from '@girder-worker/transforms';
+
 /** One Celery message as a broker delivered it, before any jsonpickle decoding. */
 export interface RawCeleryMessage {
   /** Celery protocol v2 headers (`task`, `id`, `timelimit`, `jobInfoSpec`, `girder_*`, …). */
@@ -51,10 +53,10 @@ export type TaskOutcome =
 export type TaskHandler = (message: RawCeleryMessage, context: TaskContext) => Promise<TaskOutcome>;
 
 /** The abort reason of a task revoked through Celery's `revoke` broadcast. */
-export class TaskRevokedError extends Error {
+export class TaskRevokedError extends GirderWorkerError {
   override readonly name = 'TaskRevokedError' as const;
   /** Stable code. */
-  readonly code = 'TASK_REVOKED' as const;
+  override readonly code = 'GW_CELERY_TASK_REVOKED' as const;
   /** The revoked task id. */
   readonly taskId: string;
   /** Whether the revoke asked to terminate a running task. */
@@ -64,8 +66,13 @@ export class TaskRevokedError extends Error {
    * @param terminate - `terminate` of the revoke request
    */
   constructor(taskId: string, terminate: boolean) {
-    super(`task ${taskId} was revoked`);
+    super('GW_CELERY_TASK_REVOKED', `task ${taskId} was revoked`);
     this.taskId = taskId;
     this.terminate = terminate;
   }
+}
+
+/** True for a {@link TaskRevokedError}, also from another copy of this package. */
+export function isTaskRevokedError(value: unknown): value is TaskRevokedError {
+  return hasErrorIdentity(value, 'TaskRevokedError', 'GW_CELERY_TASK_REVOKED');
 }

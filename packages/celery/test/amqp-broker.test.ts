@@ -184,7 +184,7 @@ describe('AMQP broker', () => {
     await (await admin()).deleteQueue('celery');
     expect(await lost.next()).toMatchObject({
       name: 'BrokerConnectionError',
-      code: 'BROKER_CONNECTION',
+      code: 'GW_CELERY_BROKER_CONNECTION',
       message: expect.stringContaining("queue 'celery'"),
     });
     expect(lost.items).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { waitFor } from '@girder-worker/test-helpers';
+import { GirderWorkerError } from '@girder-worker/transforms';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DOCKER_RUN_TASK, publishRawMessage, TaskRevokedError } from '../src/index.ts';
+import { DOCKER_RUN_TASK, isTaskRevokedError, publishRawMessage, TaskRevokedError } from '../src/index.ts';
 import { readFixture, readFixtureText } from './helpers.ts';
 import {
   mailboxClient,
@@ -49,7 +50,11 @@ describe.each(TRANSPORTS)('control over the %s pidbox mailbox', (transport) => {
     // The handler is only told (to report the cancel to Girder): its signal is already aborted.
     expect(run.abortedAtStart).toBe(true);
     expect(run.context.signal.reason).toBeInstanceOf(TaskRevokedError);
-    expect(run.context.signal.reason).toMatchObject({ taskId, terminate: false, code: 'TASK_REVOKED' });
+    expect(run.context.signal.reason).toMatchObject({
+      taskId,
+      terminate: false,
+      code: 'GW_CELERY_TASK_REVOKED',
+    });
     run.finish({ status: 'REVOKED' });
     expect((await results.next()).body).toMatchObject({
       task_id: taskId,
@@ -80,9 +85,13 @@ describe.each(TRANSPORTS)('control over the %s pidbox mailbox', (transport) => {
       expect(run.context.signal.aborted).toBe(true);
       expect(run.context.signal.reason).toMatchObject({
         name: 'TaskRevokedError',
+        code: 'GW_CELERY_TASK_REVOKED',
+        message: `task ${message.id} was revoked`,
         taskId: message.id,
         terminate,
       });
+      expect(run.context.signal.reason).toBeInstanceOf(GirderWorkerError);
+      expect(isTaskRevokedError(run.context.signal.reason)).toBe(true);
       run.finish({ status: 'REVOKED' });
       await waitFor(() => worker.active().length === 0, 'the run to settle');
     },

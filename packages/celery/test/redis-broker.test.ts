@@ -177,7 +177,7 @@ describe('Redis broker (kombu layout)', () => {
   it('refuses a URL of another scheme before connecting', async () => {
     await expect(createBroker('http://127.0.0.1:1/')).rejects.toMatchObject({
       name: 'InvalidBrokerUrlError',
-      code: 'INVALID_BROKER_URL',
+      code: 'GW_CELERY_INVALID_BROKER_URL',
       message: expect.stringContaining("got 'http'"),
     });
   });

@@ -6,6 +6,8 @@ import {
   createCeleryWorker,
   DOCKER_RUN_TASK,
   decodeJsonPickleText,
+  isCeleryBrokerError,
+  isInvalidBrokerUrlError,
   normalizeWorkerOptions,
   PyTuple,
 } from '@girder-worker/celery';
@@ -23,10 +25,14 @@ assert.equal(
     .concurrency,
   1,
 );
-await assert.rejects(createBroker('http://127.0.0.1/'), { code: 'INVALID_BROKER_URL' });
+await assert.rejects(createBroker('http://127.0.0.1/'), (error) => {
+  assert.equal(error.code, 'GW_CELERY_INVALID_BROKER_URL');
+  assert.ok(isInvalidBrokerUrlError(error) && isCeleryBrokerError(error));
+  return true;
+});
 await assert.rejects(
   createCeleryWorker({ broker: 'redis://127.0.0.1/0', handler: () => {}, concurrency: 0 }),
   {
-    code: 'INVALID_WORKER_OPTIONS',
+    code: 'GW_CELERY_INVALID_WORKER_OPTIONS',
   },
 );

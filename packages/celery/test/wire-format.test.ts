@@ -40,7 +40,9 @@ describe('kombu envelope', () => {
       'kombu envelope properties.delivery_tag: expected a string, got nothing',
     );
     expect(() => parseKombuEnvelope('[1]')).toThrow('kombu envelope: expected a JSON object');
-    expect(() => parseKombuEnvelope('nope')).toThrow(expect.objectContaining({ code: 'MALFORMED_MESSAGE' }));
+    expect(() => parseKombuEnvelope('nope')).toThrow(
+      expect.objectContaining({ code: 'GW_CELERY_MALFORMED_MESSAGE' }),
+    );
   });
 
   it("files priorities on kombu's lists", () => {

@@ -3,9 +3,10 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@girder-worker/test-helpers';
+import { GirderWorkerError } from '@girder-worker/transforms';
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { TaskOutcome } from '../src/index.ts';
-import { publishRawMessage, WorkerShutdownError } from '../src/index.ts';
+import { isWorkerShutdownError, publishRawMessage, WorkerShutdownError } from '../src/index.ts';
 import { collector, redisClient } from './helpers.ts';
 import {
   manualHandler,
@@ -135,7 +136,8 @@ describe.each(TRANSPORTS)('celery worker on %s', (transport) => {
     const { started, handler } = manualHandler();
     const worker = await startWorker(transport, { handler });
     const pub = await publisher(transport);
-    await publishRawMessage(pub, 'celery', taskMessage());
+    const message = taskMessage();
+    await publishRawMessage(pub, 'celery', message);
     const run = await started.next();
     let closed = false;
     const closing = worker.close().then(() => {
@@ -145,6 +147,12 @@ describe.each(TRANSPORTS)('celery worker on %s', (transport) => {
     expect(closed).toBe(false);
     worker.close({ cancel: true });
     expect(run.context.signal.reason).toBeInstanceOf(WorkerShutdownError);
+    expect(run.context.signal.reason).toBeInstanceOf(GirderWorkerError);
+    expect(isWorkerShutdownError(run.context.signal.reason)).toBe(true);
+    expect(run.context.signal.reason).toMatchObject({
+      code: 'GW_CELERY_WORKER_SHUTDOWN',
+      taskId: message.id,
+    });
     run.finish({ status: 'REVOKED' });
     await closing;
     // Back on the queue for another worker, marked redelivered.
@@ -260,7 +268,7 @@ describe('celery worker options', () => {
     await expect(
       createCeleryWorker({ broker: 'redis://127.0.0.1:1/0', handler, concurency: 2 } as never),
     ).rejects.toMatchObject({
-      code: 'INVALID_WORKER_OPTIONS',
+      code: 'GW_CELERY_INVALID_WORKER_OPTIONS',
       message: expect.stringContaining('options.concurency: expected no such option'),
     });
     await expect(

@@ -36,13 +36,11 @@ const SCHEMES: Record<string, 'redis' | 'amqp'> = {
  * ```
  */
 export async function createBroker(url: string, options: CreateBrokerOptions = {}): Promise<CeleryBroker> {
-  let scheme: string;
-  try {
-    scheme = new URL(url).protocol;
-  } catch (cause) {
+  // No `cause`: the URL parser's error holds the whole URL (`input`), password included.
+  const scheme = URL.canParse(url) ? new URL(url).protocol : undefined;
+  if (scheme === undefined) {
     throw new InvalidBrokerUrlError(
       `broker URL: expected a URL such as redis://host:6379/0 or amqp://guest:guest@host:5672//, got an unreadable value`,
-      { cause },
     );
   }
   const transport = SCHEMES[scheme];

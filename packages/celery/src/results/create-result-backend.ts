@@ -5,27 +5,42 @@ import { createRedisResultBackend } from './redis-result-backend.ts';
 import type { ResultBackend } from './result-backend.ts';
 import { createRpcResultBackend } from './rpc-result-backend.ts';
 
+/** The kinds of result backend `url` can name. */
+type BackendKind = 'disabled' | 'rpc' | 'redis';
+
+/**
+ * Which result backend `url` names, checked without connecting anywhere: `rpc://`, `redis://…` /
+ * `rediss://…`, or `disabled`.
+ * @throws {@link InvalidBrokerUrlError} for any other value (its message and cause never hold the URL)
+ */
+export function resultBackendKind(url: string): BackendKind {
+  if (url === 'disabled') return 'disabled';
+  // No `cause`: the URL parser's error holds the whole URL (`input`), password included.
+  const scheme = URL.canParse(url) ? new URL(url).protocol : undefined;
+  if (scheme === undefined) {
+    throw new InvalidBrokerUrlError(
+      `backend: expected rpc://, redis://host:port/db or 'disabled', got an unreadable URL`,
+    );
+  }
+  if (scheme === 'rpc:') return 'rpc';
+  if (scheme === 'redis:' || scheme === 'rediss:') return 'redis';
+  throw new InvalidBrokerUrlError(
+    `backend: expected rpc://, redis://host:port/db or 'disabled', got the scheme '${scheme.slice(0, -1)}'`,
+  );
+}
+
 /**
  * The result backend named by `url`: `rpc://` (girder_worker's default: results travel back
  * through the broker), `redis://…` / `rediss://…`, or `disabled` (store nothing).
  * @throws {@link InvalidBrokerUrlError} for any other value
  */
 export function createResultBackend(url: string, broker: CeleryBroker, logger: Logger): ResultBackend {
-  if (url === 'disabled') {
-    return { kind: 'disabled', store: async () => {}, close: async () => {} };
+  switch (resultBackendKind(url)) {
+    case 'disabled':
+      return { kind: 'disabled', store: async () => {}, close: async () => {} };
+    case 'rpc':
+      return createRpcResultBackend(broker, logger);
+    case 'redis':
+      return createRedisResultBackend({ url, logger });
   }
-  let scheme: string;
-  try {
-    scheme = new URL(url).protocol;
-  } catch (cause) {
-    throw new InvalidBrokerUrlError(
-      `backend: expected rpc://, redis://host:port/db or 'disabled', got an unreadable URL`,
-      { cause },
-    );
-  }
-  if (scheme === 'rpc:') return createRpcResultBackend(broker, logger);
-  if (scheme === 'redis:' || scheme === 'rediss:') return createRedisResultBackend({ url, logger });
-  throw new InvalidBrokerUrlError(
-    `backend: expected rpc://, redis://host:port/db or 'disabled', got the scheme '${scheme.slice(0, -1)}'`,
-  );
 }

@@ -5,7 +5,7 @@ import { LamportClock } from '../control/lamport-clock.ts';
 import { startMailbox } from '../control/mailbox.ts';
 import { RevokedSet } from '../control/revoked-set.ts';
 import type { ActiveTaskInfo, WorkerState } from '../control/worker-state.ts';
-import { createResultBackend } from '../results/create-result-backend.ts';
+import { createResultBackend, resultBackendKind } from '../results/create-result-backend.ts';
 import type { ResultBackend } from '../results/result-backend.ts';
 import { notRegistered, resultMeta } from '../results/result-meta.ts';
 import { TaskTimeLimitError } from '../run/errors.ts';
@@ -305,7 +305,8 @@ class Worker implements CeleryWorker, WorkerState {
  * is acknowledged only after its run settled and its result was sent to the backend, so a worker
  * killed mid-run leaves it to be redelivered.
  * @throws {@link InvalidWorkerOptionsError} for a bad option, before connecting
- * @throws {@link InvalidBrokerUrlError} / {@link BrokerConnectionError} when the broker cannot be used
+ * @throws {@link InvalidBrokerUrlError} for a broker or backend URL that cannot be used, before connecting
+ * @throws {@link BrokerConnectionError} when the broker cannot be reached
  * @example
  * ```ts
  * const worker = await createCeleryWorker({
@@ -318,6 +319,7 @@ class Worker implements CeleryWorker, WorkerState {
  */
 export async function createCeleryWorker(options: CeleryWorkerOptions): Promise<CeleryWorker> {
   const normalized = normalizeWorkerOptions(options);
+  resultBackendKind(normalized.backend); // a bad backend URL fails before the broker connects
   const ownsBroker = typeof normalized.broker === 'string';
   const broker =
     typeof normalized.broker === 'string'
