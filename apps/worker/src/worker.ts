@@ -37,7 +37,7 @@ import {
   type RunJobData,
   type RunJobResult,
 } from './queue-common.ts';
-import { watchRedisConnection } from './redis-connection-watch.ts';
+import { type RedisConnectionWatch, watchRedisConnection } from './redis-connection-watch.ts';
 import { loadRunSpec, parseGirderInfo, type RunSpec } from './spec.ts';
 
 /** Options of {@link createWorker}. */
@@ -421,57 +421,98 @@ async function processRun(
  */
 export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
   const o = normalizeWorkerOptions(options);
-  const { queue: name, workerId: id } = o;
   const secrets = options.secrets ?? new SecretRegistry();
   secrets.addUrlCredentials(o.redisUrl);
   const logger = redactingLogger(o.logger, secrets);
   const docker = options.docker ?? dockerFromEnv();
-  const reap = async (): Promise<void> => {
+  const reap = orphanReaper(docker, logger, options.onEvent);
+  await reap();
+  const watch = watchRedisConnection(logger, secrets.redact(o.redisUrl));
+  const commands = watchedRedis(o.redisUrl, watch);
+  const subscriber = watchedRedis(o.redisUrl, watch);
+  // Listen for cancel requests before taking any run, so that none can be missed.
+  let worker: Worker<RunJobData, RunJobResult> | undefined;
+  await listenForCancels(subscriber, o.queue, (runId) => {
+    if (worker?.cancelJob(runId, 'cancelled by request')) logger.info('run cancelled', { runId });
+  });
+  const context = runContextOf(o, options, { logger, docker, secrets, commands });
+  worker = startBullWorker(context, watch);
+  const reapTimer = o.reapIntervalMs > 0 ? setInterval(() => void reap(), o.reapIntervalMs) : undefined;
+  reapTimer?.unref();
+  await worker.waitUntilReady();
+  const close = closerOf(worker, reapTimer, [subscriber, commands]);
+  return { id: o.workerId, bullmq: worker, close, [Symbol.asyncDispose]: () => close() };
+}
+
+/** Removes the containers of dead workers when called; logs (never throws) if it cannot. */
+function orphanReaper(
+  docker: Docker,
+  logger: Logger,
+  onEvent: WorkerOptions['onEvent'],
+): () => Promise<void> {
+  return async () => {
     try {
       const removed = await reapOrphans({ docker, logger });
       if (removed.length > 0) {
         logger.info('reaped orphaned containers', { count: removed.length });
-        options.onEvent?.({ type: 'reaped', count: removed.length });
+        onEvent?.({ type: 'reaped', count: removed.length });
       }
     } catch (error) {
       logger.warn('could not reap orphaned containers', { error: String(error) });
     }
   };
-  await reap();
-  const watch = watchRedisConnection(logger, secrets.redact(o.redisUrl));
-  const commands = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
-  const subscriber = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
-  for (const client of [commands, subscriber]) {
-    client.on('error', (error: Error) => watch.error(error, 'redis'));
-    client.on('ready', () => watch.ready());
-  }
-  // Listen for cancel requests before taking any run, so that none can be missed.
-  let worker: Worker<RunJobData, RunJobResult> | undefined;
-  subscriber.on('message', (_channel, jobId: string) => {
-    if (worker?.cancelJob(jobId, 'cancelled by request')) logger.info('run cancelled', { runId: jobId });
-  });
-  await subscriber.subscribe(cancelChannel(name));
-  const context: RunContext = {
+}
+
+/** A Redis client that reports its errors and readiness to the watch. */
+function watchedRedis(redisUrl: string, watch: RedisConnectionWatch): Redis {
+  const client = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  client.on('error', (error: Error) => watch.error(error, 'redis'));
+  client.on('ready', () => watch.ready());
+  return client;
+}
+
+/** Subscribes to the queue's cancel requests; `cancel` gets the id of each run to cancel. */
+async function listenForCancels(
+  subscriber: Redis,
+  queue: string,
+  cancel: (runId: string) => void,
+): Promise<void> {
+  subscriber.on('message', (_channel, runId: string) => cancel(runId));
+  await subscriber.subscribe(cancelChannel(queue));
+}
+
+/** What {@link processRun} needs, from the normalized options, the caller's and what the worker made. */
+function runContextOf(
+  o: NormalizedWorkerOptions,
+  options: WorkerOptions,
+  made: Pick<RunContext, 'logger' | 'docker' | 'secrets' | 'commands'>,
+): RunContext {
+  return {
     ...o,
-    logger,
-    docker,
-    secrets,
-    commands,
+    ...made,
     onLine: options.onLine,
     onEvent: options.onEvent,
     logLinesPerRun: options.logLinesPerRun ?? 200,
     policy: options.policy,
     registryAuth: options.registryAuth,
   };
-  worker = new Worker<RunJobData, RunJobResult>(
-    name,
-    (job, _token, signal) => observed(job, options.onEvent, () => processRun(job, signal, context)),
+}
+
+/**
+ * The BullMQ worker that takes the queue's runs (each one observed, then processed), with its
+ * failures, errors and stalled runs logged.
+ */
+function startBullWorker(context: RunContext, watch: RedisConnectionWatch): Worker<RunJobData, RunJobResult> {
+  const { logger, onEvent } = context;
+  const worker = new Worker<RunJobData, RunJobResult>(
+    context.queue,
+    (job, _token, signal) => observed(job, onEvent, () => processRun(job, signal, context)),
     {
-      connection: connectionOf(o.redisUrl),
-      name: id,
-      concurrency: o.concurrency,
-      lockDuration: o.lockDurationMs,
-      stalledInterval: o.stalledIntervalMs,
+      connection: connectionOf(context.redisUrl),
+      name: context.workerId,
+      concurrency: context.concurrency,
+      lockDuration: context.lockDurationMs,
+      stalledInterval: context.stalledIntervalMs,
       maxStalledCount: 2,
     },
   );
@@ -479,23 +520,30 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
   worker.on('error', (error) => watch.error(error, 'worker'));
   worker.on('stalled', (runId) => {
     logger.warn('run of a dead worker put back', { runId });
-    options.onEvent?.({ type: 'stalled', runId });
+    onEvent?.({ type: 'stalled', runId });
   });
-  const reapTimer = o.reapIntervalMs > 0 ? setInterval(() => void reap(), o.reapIntervalMs) : undefined;
-  reapTimer?.unref();
-  await worker.waitUntilReady();
+  return worker;
+}
+
+/**
+ * The worker's `close`: stops reaping and taking runs (cancelling the running ones if asked),
+ * then disconnects the Redis clients. Memoized: later calls get the first call's promise.
+ */
+function closerOf(
+  worker: Worker<RunJobData, RunJobResult>,
+  reapTimer: NodeJS.Timeout | undefined,
+  clients: Redis[],
+): RunWorker['close'] {
   let closed: Promise<void> | undefined;
-  const close = (closeOptions: { cancel?: boolean } = {}): Promise<void> => {
+  return (closeOptions = {}) => {
     closed ??= (async () => {
       clearInterval(reapTimer);
       if (closeOptions.cancel) worker.cancelAllJobs('worker shutting down');
       const errors: unknown[] = [];
       await worker.close().catch((error: unknown) => errors.push(error));
-      subscriber.disconnect();
-      commands.disconnect();
+      for (const client of clients) client.disconnect();
       if (errors.length > 0) throw errors[0];
     })();
     return closed;
   };
-  return { id, bullmq: worker, close, [Symbol.asyncDispose]: () => close() };
 }
