@@ -1,5 +1,7 @@
 import type { DockerRunEvent } from '@girder-worker/docker';
-import type { Progress, Reporter } from '@girder-worker/transforms';
+import type { Reporter } from '@girder-worker/transforms';
+import { formatBytes } from './format-bytes.ts';
+import { applyRunEvent, createLiveStatus, type LiveStatus, liveStatusText } from './live-status.ts';
 
 /** A live status line below the output (log-update's shape): show a text, clear it. */
 export interface StatusLine {
@@ -18,18 +20,6 @@ export interface TerminalOutput {
   done(): void;
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
-
 /**
  * Container output and run status for the terminal. Container stdout goes to stdout (stderr with
  * `json`, so stdout holds only the JSON result), container stderr to stderr. With a `status` line
@@ -43,94 +33,76 @@ function formatBytes(bytes: number): string {
  */
 export function terminalOutput(options: { json: boolean; status?: StatusLine | undefined }): TerminalOutput {
   const out = options.json ? process.stderr : process.stdout;
-  const status = options.json ? undefined : options.status;
-  const layers = new Map<string, { current: number; total: number }>();
-  let state = '';
-  let progress: Progress | undefined;
-  let started = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let finished = false;
-
-  const render = (): void => {
-    if (!status || finished) return;
-    const parts: string[] = [];
-    if (layers.size > 0 && (state === 'pulling' || state === 'extracting')) {
-      let current = 0;
-      let total = 0;
-      for (const layer of layers.values()) {
-        current += layer.current;
-        total += layer.total;
-      }
-      parts.push(`${state} ${formatBytes(current)}${total > 0 ? ` of ${formatBytes(total)}` : ''}`);
-    } else if (state) {
-      parts.push(state === 'running' ? `running ${((Date.now() - started) / 1000).toFixed(0)} s` : state);
-    }
-    if (progress) {
-      const pct =
-        progress.total && progress.current !== undefined
-          ? ` ${Math.round((progress.current / progress.total) * 100)}%`
-          : '';
-      parts.push(`progress${pct}${progress.message ? ` ${progress.message}` : ''}`);
-    }
-    status(parts.length > 0 ? `girder-worker: ${parts.join(' · ')}` : '');
-  };
-  /** Writes a persistent line without tearing the live status. */
-  const writeLine = (stream: NodeJS.WriteStream, line: string): void => {
-    if (!status || finished) {
-      stream.write(`${line}\n`);
-      return;
-    }
-    status.clear();
-    stream.write(`${line}\n`);
-    render();
-  };
+  const line = liveLine(options.json ? undefined : options.status);
   const streamTotals: string[] = [];
-
   return {
     reporter: {
       // Container stdout goes to stdout; its stderr and the worker's own notes (pull summary) to stderr.
-      log: (line, source) =>
-        writeLine(source === 'stderr' || source === 'worker' ? process.stderr : out, line),
+      log: (text, source) =>
+        line.write(source === 'stderr' || source === 'worker' ? process.stderr : out, text),
       progress: (p) => {
-        progress = p;
-        render();
+        line.status.progress = p;
+        line.render();
       },
     },
     onEvent: (event) => {
-      switch (event.type) {
-        case 'pull':
-          // Layers are downloaded, then extracted: show which, with that step's bytes.
-          if (event.status === 'Extracting' && state !== 'extracting') layers.clear();
-          state = event.status === 'Extracting' || state === 'extracting' ? 'extracting' : 'pulling';
-          if (event.layer && event.total !== undefined)
-            layers.set(event.layer, { current: event.current ?? 0, total: event.total });
-          break;
-        case 'created':
-          state = 'created';
-          break;
-        case 'started':
-          state = 'running';
-          started = Date.now();
-          if (status) timer ??= setInterval(render, 1000).unref();
-          break;
-        case 'exited':
-          state = `exited with code ${event.exitCode}`;
-          break;
-        case 'cancelled':
-          state = 'cancelling';
-          break;
-        case 'stream':
-          streamTotals.push(`girder-worker: stream ${event.name} moved ${formatBytes(event.bytes)}`);
-          break;
-      }
-      render();
+      applyRunEvent(line.status, event);
+      if (event.type === 'started') line.tick();
+      else if (event.type === 'stream')
+        streamTotals.push(`girder-worker: stream ${event.name} moved ${formatBytes(event.bytes)}`);
+      line.render();
     },
     done: () => {
-      if (finished) return;
+      if (!line.stop()) return;
+      if (!options.json) for (const total of streamTotals) process.stderr.write(`${total}\n`);
+    },
+  };
+}
+
+/** The live status below the output, and the writing of persistent lines above it. */
+interface LiveLine {
+  /** What the line shows. */
+  readonly status: LiveStatus;
+  /** Shows the status (nothing without a status line, or once stopped). */
+  render(): void;
+  /** Writes a persistent line without tearing the live status. */
+  write(stream: NodeJS.WriteStream, text: string): void;
+  /** Renders every second from now on (the seconds running), with a status line. */
+  tick(): void;
+  /** Stops the ticks and removes the status line; false if it was already stopped. */
+  stop(): boolean;
+}
+
+/** The live line over a status line (log-update's); without one, only persistent lines are written. */
+function liveLine(statusLine: StatusLine | undefined): LiveLine {
+  const status = createLiveStatus();
+  let timer: NodeJS.Timeout | undefined;
+  let finished = false;
+  const render = (): void => {
+    if (!statusLine || finished) return;
+    statusLine(liveStatusText(status));
+  };
+  return {
+    status,
+    render,
+    write: (stream, text) => {
+      if (!statusLine || finished) {
+        stream.write(`${text}\n`);
+        return;
+      }
+      statusLine.clear();
+      stream.write(`${text}\n`);
+      render();
+    },
+    tick: () => {
+      if (statusLine) timer ??= setInterval(render, 1000).unref();
+    },
+    stop: () => {
+      if (finished) return false;
       clearInterval(timer);
-      status?.clear();
+      statusLine?.clear();
       finished = true;
-      if (!options.json) for (const line of streamTotals) process.stderr.write(`${line}\n`);
+      return true;
     },
   };
 }

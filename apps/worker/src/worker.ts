@@ -2,43 +2,26 @@ import { hostname } from 'node:os';
 import {
   type DockerRunEvent,
   dockerFromEnv,
-  isDockerRunError,
-  isImageNotFoundError,
-  isRunTimeoutError,
   type RegistryCredentials,
   type RunPolicy,
   reapOrphans,
 } from '@girder-worker/docker';
-import {
-  hasErrorIdentity,
-  isPlainObject,
-  isSpecValidationError,
-  type Logger,
-  redactingLogger,
-  redactValue,
-  SecretRegistry,
-  SpecValidationError,
-  silentLogger,
-} from '@girder-worker/transforms';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Logger, redactingLogger, SecretRegistry, silentLogger } from '@girder-worker/transforms';
+import { type Job, Worker } from 'bullmq';
 import type Docker from 'dockerode';
 import { Redis } from 'ioredis';
-import { asRunCancelled, BadInputError, isBadInputError, RunCancelledError } from './errors.ts';
-import { executeRun } from './execute.ts';
+import { BadInputError } from './errors.ts';
+import { processRun, type RunContext } from './process-run.ts';
 import {
   cancelChannel,
-  cancelKey,
   connectionOf,
-  encodeRunFailure,
   isCancelledReason,
   normalizeConnection,
   type QueueConnection,
-  type RunFailure,
   type RunJobData,
   type RunJobResult,
 } from './queue-common.ts';
-import { watchRedisConnection } from './redis-connection-watch.ts';
-import { loadRunSpec, parseGirderInfo, type RunSpec } from './spec.ts';
+import { type RedisConnectionWatch, watchRedisConnection } from './redis-connection-watch.ts';
 
 /** Options of {@link createWorker}. */
 export interface WorkerOptions extends QueueConnection {
@@ -148,7 +131,8 @@ async function observed<T>(
   }
 }
 
-interface NormalizedWorkerOptions {
+/** The worker options checked, with their defaults filled in. */
+export interface NormalizedWorkerOptions {
   redisUrl: string;
   queue: string;
   concurrency: number;
@@ -203,207 +187,6 @@ export interface RunWorker extends AsyncDisposable {
   readonly bullmq: Worker<RunJobData, RunJobResult>;
 }
 
-/** The spec of a queued run, with the job data's Girder job (if any) put in. */
-function specOf(data: RunJobData): { spec: RunSpec; girderToken: string | undefined } {
-  if (!isPlainObject(data)) throw new SpecValidationError('(job data)', 'an object with a spec', data);
-  if (data.girderToken !== undefined && typeof data.girderToken !== 'string')
-    throw new SpecValidationError('girderToken', 'a string', '(hidden)');
-  const spec = loadRunSpec(data.spec);
-  if (data.girderJob === undefined) return { spec, girderToken: data.girderToken };
-  if (!isPlainObject(data.girderJob))
-    throw new SpecValidationError('girderJob', 'an object { apiUrl, jobId, token }', data.girderJob);
-  const { apiUrl, jobId, token } = data.girderJob;
-  const girder = parseGirderInfo({ apiUrl, jobId }, 'girderJob');
-  if (girder.jobId === undefined) throw new SpecValidationError('girderJob.jobId', 'a Girder id', jobId);
-  if (typeof token !== 'string' || token === '')
-    throw new SpecValidationError('girderJob.token', 'a token', '(hidden)');
-  return { spec: { ...spec, girder }, girderToken: token };
-}
-
-/** Whether a Girder refused a request for good (a 4xx other than 408/429), anywhere in the causes. */
-function isPermanentGirderRefusal(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 8 && current; depth++) {
-    if (hasErrorIdentity(current, 'GirderHttpError', 'GIRDER_HTTP_ERROR')) {
-      const status = (current as { status?: unknown }).status;
-      return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
-/**
- * What a failed run records, and whether it is tried again. Cancellation, bad input (an invalid
- * spec, unusable job data, a Girder that refused a request for good) and a run's own failure (its
- * container exited non-zero, its image is missing) are final; anything else (the engine, the
- * network, a Girder 5xx) is tried again, up to the run's attempts.
- */
-function classifyRunFailure(error: unknown, signal?: AbortSignal): RunFailure & { final: boolean } {
-  const cancelled = asRunCancelled(error, signal);
-  if (cancelled) return { code: 'GW_RUN_CANCELLED', message: cancelled.reason, final: true };
-  const message = error instanceof Error ? error.message : String(error);
-  if (isSpecValidationError(error) || isBadInputError(error) || isPermanentGirderRefusal(error))
-    return { code: 'GW_BAD_INPUT', message, final: true };
-  if (isRunTimeoutError(error)) return { code: 'GW_RUN_TIMED_OUT', message, final: true };
-  const final = isDockerRunError(error) || isImageNotFoundError(error);
-  return { code: 'GW_RUN_FAILED', message, final };
-}
-
-/**
- * The error a processor throws for a failure: BullMQ records its message (and the stack, which
- * repeats it) and retries unless final. Secrets are masked before anything is recorded.
- */
-function failure(error: unknown, signal: AbortSignal | undefined, secrets: SecretRegistry): Error {
-  const { final, code, message } = classifyRunFailure(error, signal);
-  const reason = encodeRunFailure({ code, message: secrets.redact(message) });
-  return final ? new UnrecoverableError(reason) : new Error(reason);
-}
-
-/** What {@link processRun} needs from its worker. */
-interface RunContext extends NormalizedWorkerOptions {
-  docker: Docker;
-  secrets: SecretRegistry;
-  commands: Redis;
-  onLine: WorkerOptions['onLine'];
-  onEvent: WorkerOptions['onEvent'];
-  logLinesPerRun: number;
-  policy: RunPolicy | undefined;
-  registryAuth: RegistryCredentials | undefined;
-}
-
-/**
- * A run's queue log (shown by the dashboard): the worker's notes and the first `keep` output
- * lines, secrets masked; then one line saying the rest was not kept.
- */
-function queueLogOf(
-  job: Job<RunJobData, RunJobResult>,
-  keep: number,
-  secrets: SecretRegistry,
-): { note: (text: string) => void; line: (text: string) => void } {
-  let kept = 0;
-  const write = (text: string): void => void job.log(secrets.redact(text)).catch(() => {});
-  return {
-    note: write,
-    line: (text) => {
-      if (kept > keep || keep === 0) return;
-      kept += 1;
-      write(kept > keep ? `… (more output; the first ${keep} lines are kept)` : text);
-    },
-  };
-}
-
-/** The job data without its tokens (kept for the record: spec, Girder job id). */
-function withoutTokens(data: RunJobData): RunJobData {
-  const { girderToken: _token, girderJob, ...rest } = data;
-  if (!isPlainObject(girderJob)) return rest;
-  const { token: _jobToken, ...job } = girderJob;
-  // Kept for the record without its token (the run is over: nothing will use it).
-  return { ...rest, girderJob: job as unknown as RunJobData['girderJob'] };
-}
-
-/** Drops the tokens from a settled run's job data, so they do not stay in Redis for a day. */
-async function dropTokens(job: Job<RunJobData, RunJobResult>, logger: Logger): Promise<void> {
-  if (!isPlainObject(job.data)) return;
-  if (job.data.girderToken === undefined && !isPlainObject(job.data.girderJob)) return;
-  try {
-    await job.updateData(withoutTokens(job.data));
-  } catch (error) {
-    logger.warn('could not drop the tokens from the job data', { runId: job.id, error: String(error) });
-  }
-}
-
-/** Adds a queued run's tokens to the secrets while it lasts; returns the function that removes them. */
-function addJobSecrets(data: unknown, secrets: SecretRegistry): () => void {
-  if (!isPlainObject(data)) return () => {};
-  const token = isPlainObject(data.girderJob) ? data.girderJob.token : undefined;
-  const forget = [data.girderToken, token].map((t) => secrets.add(typeof t === 'string' ? t : undefined));
-  return () => {
-    for (const f of forget) f();
-  };
-}
-
-/** Runs a validated queued run with `executeRun`; output lines and progress masked. */
-async function executeJob(
-  job: Job<RunJobData, RunJobResult>,
-  run: ReturnType<typeof specOf>,
-  signal: AbortSignal | undefined,
-  context: RunContext,
-): Promise<RunJobResult> {
-  const { secrets } = context;
-  const runId = job.id as string;
-  const queueLog = queueLogOf(job, context.logLinesPerRun, secrets);
-  const result = await executeRun(run.spec, {
-    onEvent: (event) => {
-      if (event.type === 'created')
-        queueLog.note(`container ${event.containerId.slice(0, 12)} created on worker ${context.workerId}`);
-      else if (event.type === 'exited') queueLog.note(`container exited with code ${event.exitCode}`);
-      context.onEvent?.({ type: 'run', runId, event });
-    },
-    ...(context.onEvent
-      ? { onGirderRequest: (event) => context.onEvent?.({ type: 'girder', runId, ...event }) }
-      : {}),
-    ...(signal ? { signal } : {}),
-    logger: context.logger,
-    docker: context.docker,
-    workerId: context.workerId,
-    ...(context.policy ? { policy: context.policy } : {}),
-    ...(context.registryAuth ? { registryAuth: context.registryAuth } : {}),
-    ...(context.stopGraceMs === undefined ? {} : { stopGraceMs: context.stopGraceMs }),
-    runId: `${context.queue}:${job.id}`,
-    ...(run.girderToken ? { girderToken: run.girderToken } : {}),
-    reporter: {
-      log: (line, source) => {
-        queueLog.line(line);
-        context.onLine?.(runId, secrets.redact(line), source);
-      },
-      progress: (progress) => void job.updateProgress(redactValue({ ...progress }, secrets)).catch(() => {}),
-    },
-  });
-  const { exitCode, containerId, results } = result;
-  return redactValue({ exitCode, containerId, results, worker: context.workerId }, secrets);
-}
-
-/**
- * Takes one run: validates its data, runs it, records its result or failure (secrets masked), and
- * drops its tokens from the job data once it has settled for good.
- */
-async function processRun(
-  job: Job<RunJobData, RunJobResult>,
-  signal: AbortSignal | undefined,
-  context: RunContext,
-): Promise<RunJobResult> {
-  const { secrets, logger } = context;
-  const forget = addJobSecrets(job.data, secrets);
-  const settle = async (error?: unknown): Promise<Error | undefined> => {
-    const thrown = error === undefined ? undefined : failure(error, signal, secrets);
-    const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    if (!thrown || thrown instanceof UnrecoverableError || lastTry) await dropTokens(job, logger);
-    return thrown;
-  };
-  try {
-    let result: RunJobResult;
-    try {
-      const run = specOf(job.data);
-      if (await context.commands.exists(cancelKey(context.queue, job.id as string)))
-        throw new RunCancelledError('cancelled by request before it started');
-      logger.info('run started', {
-        runId: job.id,
-        image: run.spec.options.image,
-        attempt: job.attemptsMade + 1,
-      });
-      result = await executeJob(job, run, signal, context);
-    } catch (error) {
-      throw await settle(error);
-    }
-    logger.info('run finished', { runId: job.id });
-    await settle();
-    return result;
-  } finally {
-    forget();
-  }
-}
-
 /**
  * Starts a worker that takes runs from the queue and runs them with `dockerRun`. It reaps
  * orphaned containers of dead workers at start and then every `reapIntervalMs`, takes over runs of
@@ -421,57 +204,98 @@ async function processRun(
  */
 export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
   const o = normalizeWorkerOptions(options);
-  const { queue: name, workerId: id } = o;
   const secrets = options.secrets ?? new SecretRegistry();
   secrets.addUrlCredentials(o.redisUrl);
   const logger = redactingLogger(o.logger, secrets);
   const docker = options.docker ?? dockerFromEnv();
-  const reap = async (): Promise<void> => {
+  const reap = orphanReaper(docker, logger, options.onEvent);
+  await reap();
+  const watch = watchRedisConnection(logger, secrets.redact(o.redisUrl));
+  const commands = watchedRedis(o.redisUrl, watch);
+  const subscriber = watchedRedis(o.redisUrl, watch);
+  // Listen for cancel requests before taking any run, so that none can be missed.
+  let worker: Worker<RunJobData, RunJobResult> | undefined;
+  await listenForCancels(subscriber, o.queue, (runId) => {
+    if (worker?.cancelJob(runId, 'cancelled by request')) logger.info('run cancelled', { runId });
+  });
+  const context = runContextOf(o, options, { logger, docker, secrets, commands });
+  worker = startBullWorker(context, watch);
+  const reapTimer = o.reapIntervalMs > 0 ? setInterval(() => void reap(), o.reapIntervalMs) : undefined;
+  reapTimer?.unref();
+  await worker.waitUntilReady();
+  const close = closerOf(worker, reapTimer, [subscriber, commands]);
+  return { id: o.workerId, bullmq: worker, close, [Symbol.asyncDispose]: () => close() };
+}
+
+/** Removes the containers of dead workers when called; logs (never throws) if it cannot. */
+function orphanReaper(
+  docker: Docker,
+  logger: Logger,
+  onEvent: WorkerOptions['onEvent'],
+): () => Promise<void> {
+  return async () => {
     try {
       const removed = await reapOrphans({ docker, logger });
       if (removed.length > 0) {
         logger.info('reaped orphaned containers', { count: removed.length });
-        options.onEvent?.({ type: 'reaped', count: removed.length });
+        onEvent?.({ type: 'reaped', count: removed.length });
       }
     } catch (error) {
       logger.warn('could not reap orphaned containers', { error: String(error) });
     }
   };
-  await reap();
-  const watch = watchRedisConnection(logger, secrets.redact(o.redisUrl));
-  const commands = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
-  const subscriber = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
-  for (const client of [commands, subscriber]) {
-    client.on('error', (error: Error) => watch.error(error, 'redis'));
-    client.on('ready', () => watch.ready());
-  }
-  // Listen for cancel requests before taking any run, so that none can be missed.
-  let worker: Worker<RunJobData, RunJobResult> | undefined;
-  subscriber.on('message', (_channel, jobId: string) => {
-    if (worker?.cancelJob(jobId, 'cancelled by request')) logger.info('run cancelled', { runId: jobId });
-  });
-  await subscriber.subscribe(cancelChannel(name));
-  const context: RunContext = {
+}
+
+/** A Redis client that reports its errors and readiness to the watch. */
+function watchedRedis(redisUrl: string, watch: RedisConnectionWatch): Redis {
+  const client = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  client.on('error', (error: Error) => watch.error(error, 'redis'));
+  client.on('ready', () => watch.ready());
+  return client;
+}
+
+/** Subscribes to the queue's cancel requests; `cancel` gets the id of each run to cancel. */
+async function listenForCancels(
+  subscriber: Redis,
+  queue: string,
+  cancel: (runId: string) => void,
+): Promise<void> {
+  subscriber.on('message', (_channel, runId: string) => cancel(runId));
+  await subscriber.subscribe(cancelChannel(queue));
+}
+
+/** What {@link processRun} needs, from the normalized options, the caller's and what the worker made. */
+function runContextOf(
+  o: NormalizedWorkerOptions,
+  options: WorkerOptions,
+  made: Pick<RunContext, 'logger' | 'docker' | 'secrets' | 'commands'>,
+): RunContext {
+  return {
     ...o,
-    logger,
-    docker,
-    secrets,
-    commands,
+    ...made,
     onLine: options.onLine,
     onEvent: options.onEvent,
     logLinesPerRun: options.logLinesPerRun ?? 200,
     policy: options.policy,
     registryAuth: options.registryAuth,
   };
-  worker = new Worker<RunJobData, RunJobResult>(
-    name,
-    (job, _token, signal) => observed(job, options.onEvent, () => processRun(job, signal, context)),
+}
+
+/**
+ * The BullMQ worker that takes the queue's runs (each one observed, then processed), with its
+ * failures, errors and stalled runs logged.
+ */
+function startBullWorker(context: RunContext, watch: RedisConnectionWatch): Worker<RunJobData, RunJobResult> {
+  const { logger, onEvent } = context;
+  const worker = new Worker<RunJobData, RunJobResult>(
+    context.queue,
+    (job, _token, signal) => observed(job, onEvent, () => processRun(job, signal, context)),
     {
-      connection: connectionOf(o.redisUrl),
-      name: id,
-      concurrency: o.concurrency,
-      lockDuration: o.lockDurationMs,
-      stalledInterval: o.stalledIntervalMs,
+      connection: connectionOf(context.redisUrl),
+      name: context.workerId,
+      concurrency: context.concurrency,
+      lockDuration: context.lockDurationMs,
+      stalledInterval: context.stalledIntervalMs,
       maxStalledCount: 2,
     },
   );
@@ -479,23 +303,30 @@ export async function createWorker(options: WorkerOptions): Promise<RunWorker> {
   worker.on('error', (error) => watch.error(error, 'worker'));
   worker.on('stalled', (runId) => {
     logger.warn('run of a dead worker put back', { runId });
-    options.onEvent?.({ type: 'stalled', runId });
+    onEvent?.({ type: 'stalled', runId });
   });
-  const reapTimer = o.reapIntervalMs > 0 ? setInterval(() => void reap(), o.reapIntervalMs) : undefined;
-  reapTimer?.unref();
-  await worker.waitUntilReady();
+  return worker;
+}
+
+/**
+ * The worker's `close`: stops reaping and taking runs (cancelling the running ones if asked),
+ * then disconnects the Redis clients. Memoized: later calls get the first call's promise.
+ */
+function closerOf(
+  worker: Worker<RunJobData, RunJobResult>,
+  reapTimer: NodeJS.Timeout | undefined,
+  clients: Redis[],
+): RunWorker['close'] {
   let closed: Promise<void> | undefined;
-  const close = (closeOptions: { cancel?: boolean } = {}): Promise<void> => {
+  return (closeOptions = {}) => {
     closed ??= (async () => {
       clearInterval(reapTimer);
       if (closeOptions.cancel) worker.cancelAllJobs('worker shutting down');
       const errors: unknown[] = [];
       await worker.close().catch((error: unknown) => errors.push(error));
-      subscriber.disconnect();
-      commands.disconnect();
+      for (const client of clients) client.disconnect();
       if (errors.length > 0) throw errors[0];
     })();
     return closed;
   };
-  return { id, bullmq: worker, close, [Symbol.asyncDispose]: () => close() };
 }

@@ -1,5 +1,12 @@
+import type * as CeleryModule from '@girder-worker/celery';
+import type { CeleryWorker, DockerRunHandlerOptions, TaskHandler } from '@girder-worker/celery';
+import type * as DockerModule from '@girder-worker/docker';
+import type { GirderRequestEvent } from '@girder-worker/girder-client';
+import type { Logger } from '@girder-worker/transforms';
 import type { Command } from 'commander';
+import type Docker from 'dockerode';
 import { cliSecrets } from '../cli-secrets.ts';
+import type { WorkerMetrics } from '../metrics/worker-metrics.ts';
 import { collect, integer, registryAuthOf } from './options.ts';
 import {
   type ServiceFlags,
@@ -50,62 +57,14 @@ async function celeryAction(flags: CeleryFlags): Promise<void> {
   ]);
   const logger = await serviceLogger(flags);
   const engine = docker.dockerFromEnv();
-  const reap = async (): Promise<void> => {
-    try {
-      const removed = await docker.reapOrphans({ docker: engine, logger });
-      if (removed.length > 0) logger.info('reaped orphaned containers', { count: removed.length });
-    } catch (error) {
-      logger.warn('could not reap orphaned containers', { error: String(error) });
-    }
-  };
-  await reap();
-  const reapTimer =
-    flags.reapIntervalMs > 0 ? setInterval(() => void reap(), flags.reapIntervalMs) : undefined;
-  reapTimer?.unref();
+  const reapTimer = await startReaping(docker, engine, logger, flags.reapIntervalMs);
   const { metrics, serve } = await serviceMetrics(flags);
-  const onGirderRequest = metrics
-    ? (event: import('@girder-worker/girder-client').GirderRequestEvent) =>
-        metrics.onEvent({ type: 'girder', runId: '', ...event })
-    : undefined;
-  const { GirderClient } = await import('@girder-worker/girder-client');
-  const handler = celery.createDockerRunHandler({
-    docker: engine,
-    ...(onGirderRequest
-      ? {
-          createGirderClient: (spec) =>
-            new GirderClient({
-              apiUrl: spec.apiUrl,
-              ...(spec.token ? { token: spec.token } : {}),
-              onRequest: onGirderRequest,
-            }),
-        }
-      : {}),
-    logger,
-    stopGraceMs: flags.stopGraceMs,
-    registryAuth: (await registryAuthOf(flags.registryAuth)) ?? docker.dockerConfigCredentials(),
-    ...(process.env.GIRDER_WORKER_DOCKER_RUN_OPTIONS
-      ? { dockerRunOptionsJson: process.env.GIRDER_WORKER_DOCKER_RUN_OPTIONS }
-      : {}),
-  });
-  const worker = await celery.createCeleryWorker({
-    broker: flags.broker,
-    backend: flags.backend,
-    queues: flags.queue.length > 0 ? flags.queue : ['celery'],
-    concurrency: flags.concurrency,
-    handler: metrics ? meteredHandler(handler, metrics.onEvent) : handler,
-    logger,
-    ...(flags.nodeName ? { nodeName: flags.nodeName } : {}),
-    onConnectionLost: (error) => {
-      logger.error('lost the broker connection: stopping (unfinished tasks go back to the queue)', {
-        error: cliSecrets.redact(error.message),
-      });
-      process.kill(process.pid, 'SIGTERM');
-    },
-  });
+  const runTask = await dockerRunHandler({ celery, docker, engine, logger, flags, metrics });
+  const handler = metrics ? meteredHandler(runTask, metrics.onEvent) : runTask;
+  const worker = await startCeleryWorker(celery, flags, handler, logger);
   const scrape = await serve();
-  const queues = (flags.queue.length > 0 ? flags.queue : ['celery']).join(', ');
   process.stderr.write(
-    `girder-worker: celery worker ${worker.nodeName} takes docker_run tasks from ${queues} on ${cliSecrets.redact(flags.broker)} (concurrency ${flags.concurrency})\n`,
+    `girder-worker: celery worker ${worker.nodeName} takes docker_run tasks from ${queuesOf(flags).join(', ')} on ${cliSecrets.redact(flags.broker)} (concurrency ${flags.concurrency})\n`,
   );
   await untilStopped(
     flags,
@@ -116,4 +75,103 @@ async function celeryAction(flags: CeleryFlags): Promise<void> {
     },
     () => void worker.close({ cancel: true }),
   );
+}
+
+/** The queues to consume: the `--queue` flags, else Celery's default queue `celery`. */
+function queuesOf(flags: CeleryFlags): string[] {
+  return flags.queue.length > 0 ? flags.queue : ['celery'];
+}
+
+/**
+ * Removes the containers of dead workers now, then every `intervalMs` (0: only now); logs what it
+ * cannot remove and goes on.
+ * @returns the timer, to clear when the command stops
+ */
+async function startReaping(
+  docker: typeof DockerModule,
+  engine: Docker,
+  logger: Logger,
+  intervalMs: number,
+): Promise<NodeJS.Timeout | undefined> {
+  const reap = async (): Promise<void> => {
+    try {
+      const removed = await docker.reapOrphans({ docker: engine, logger });
+      if (removed.length > 0) logger.info('reaped orphaned containers', { count: removed.length });
+    } catch (error) {
+      logger.warn('could not reap orphaned containers', { error: String(error) });
+    }
+  };
+  await reap();
+  const timer = intervalMs > 0 ? setInterval(() => void reap(), intervalMs) : undefined;
+  timer?.unref();
+  return timer;
+}
+
+/** What {@link dockerRunHandler} builds the handler from. */
+interface HandlerParts {
+  celery: typeof CeleryModule;
+  docker: typeof DockerModule;
+  engine: Docker;
+  logger: Logger;
+  flags: CeleryFlags;
+  metrics: WorkerMetrics | undefined;
+}
+
+/**
+ * The docker_run task handler: the flags' stop grace and registry credentials (else the Docker
+ * config's), Engine options from `GIRDER_WORKER_DOCKER_RUN_OPTIONS`, Girder requests counted in
+ * the metrics (if any).
+ */
+async function dockerRunHandler(parts: HandlerParts): Promise<TaskHandler> {
+  const { celery, docker, engine, logger, flags } = parts;
+  const createGirderClient = await meteredGirderClients(parts.metrics);
+  return celery.createDockerRunHandler({
+    docker: engine,
+    ...(createGirderClient ? { createGirderClient } : {}),
+    logger,
+    stopGraceMs: flags.stopGraceMs,
+    registryAuth: (await registryAuthOf(flags.registryAuth)) ?? docker.dockerConfigCredentials(),
+    ...(process.env.GIRDER_WORKER_DOCKER_RUN_OPTIONS
+      ? { dockerRunOptionsJson: process.env.GIRDER_WORKER_DOCKER_RUN_OPTIONS }
+      : {}),
+  });
+}
+
+/** Girder clients whose requests the metrics count; none without metrics (the handler's own then). */
+async function meteredGirderClients(
+  metrics: WorkerMetrics | undefined,
+): Promise<DockerRunHandlerOptions['createGirderClient']> {
+  const { GirderClient } = await import('@girder-worker/girder-client');
+  if (!metrics) return undefined;
+  const onRequest = (event: GirderRequestEvent): void =>
+    metrics.onEvent({ type: 'girder', runId: '', ...event });
+  return (spec) =>
+    new GirderClient({ apiUrl: spec.apiUrl, ...(spec.token ? { token: spec.token } : {}), onRequest });
+}
+
+/**
+ * The Celery worker taking docker_run tasks from the flags' queues; losing the broker connection
+ * stops the command (a SIGTERM to itself: unfinished tasks go back to the queue).
+ */
+function startCeleryWorker(
+  celery: typeof CeleryModule,
+  flags: CeleryFlags,
+  handler: TaskHandler,
+  logger: Logger,
+): Promise<CeleryWorker> {
+  return celery.createCeleryWorker({
+    broker: flags.broker,
+    backend: flags.backend,
+    queues: queuesOf(flags),
+    concurrency: flags.concurrency,
+    handler,
+    logger,
+    ...(flags.nodeName ? { nodeName: flags.nodeName } : {}),
+    onConnectionLost: (error) => {
+      logger.error('lost the broker connection: stopping (unfinished tasks go back to the queue)', {
+        error: cliSecrets.redact(error.message),
+      });
+      process.kill(process.pid, 'SIGTERM');
+    },
+  });
 }

@@ -1,3 +1,5 @@
+import type { DockerRunEvent } from '@girder-worker/docker';
+import type * as PromClient from 'prom-client';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WorkerEvent } from '../worker.ts';
 
@@ -42,94 +44,166 @@ export async function createWorkerMetrics(): Promise<WorkerMetrics> {
   const registry = new prom.Registry();
   prom.collectDefaultMetrics({ register: registry, prefix: 'girder_worker_' });
   const registers = [registry];
-  const started: Counter<'image'> = new prom.Counter({
-    name: 'girder_worker_runs_started_total',
-    help: 'Runs this worker started (each attempt), by image.',
-    labelNames: ['image'],
-    registers,
-  });
-  const finished: Counter<'image' | 'outcome'> = new prom.Counter({
-    name: 'girder_worker_runs_finished_total',
-    help: 'Runs this worker finished, by image and outcome (succeeded, failed, cancelled).',
-    labelNames: ['image', 'outcome'],
-    registers,
-  });
-  const duration: Histogram<'outcome'> = new prom.Histogram({
-    name: 'girder_worker_run_duration_seconds',
-    help: 'From the worker taking a run to its end, by outcome.',
-    labelNames: ['outcome'],
-    buckets: DURATION_BUCKETS,
-    registers,
-  });
-  const waiting: Histogram = new prom.Histogram({
-    name: 'girder_worker_queue_wait_seconds',
-    help: 'From a run being queued to a worker taking it.',
-    buckets: WAIT_BUCKETS,
-    registers,
-  });
-  const bytes: Counter<'kind'> = new prom.Counter({
-    name: 'girder_worker_stream_bytes_total',
-    help: 'Bytes moved through stream connectors, by connector kind.',
-    labelNames: ['kind'],
-    registers,
-  });
-  const running: Gauge = new prom.Gauge({
-    name: 'girder_worker_containers_running',
-    help: 'Containers of this worker running now.',
-    registers,
-  });
-  const stalled: Counter = new prom.Counter({
-    name: 'girder_worker_stalled_runs_total',
-    help: 'Runs of dead workers (lock expired) put back to be taken again.',
-    registers,
-  });
-  const reaped: Counter = new prom.Counter({
-    name: 'girder_worker_orphans_reaped_total',
-    help: 'Containers of dead workers removed by this worker.',
-    registers,
-  });
-  const girderRequests: Counter<'method' | 'status'> = new prom.Counter({
-    name: 'girder_worker_girder_requests_total',
-    help: "Answers to the runs' Girder API requests, by method and status (downloads on their own connection aside).",
-    labelNames: ['method', 'status'],
-    registers,
-  });
-  const girderRetries: Counter<'status'> = new prom.Counter({
-    name: 'girder_worker_girder_retries_total',
-    help: "Retries of the runs' Girder API requests, by the status that caused them (network: no answer).",
-    labelNames: ['status'],
-    registers,
-  });
-  const live = new Set<string>();
-  const onEvent = (event: WorkerEvent): void => {
+  // Declared in this order, which is the order of the scraped text.
+  const metrics: MetricSet = {
+    runs: runMetrics(prom, registers),
+    containers: containerMetrics(prom, registers),
+    recovery: recoveryMetrics(prom, registers),
+    girder: girderMetrics(prom, registers),
+  };
+  return { registry, onEvent: eventCounter(metrics) };
+}
+
+/** The metrics of the runs this worker takes. */
+interface RunMetrics {
+  readonly started: Counter<'image'>;
+  readonly finished: Counter<'image' | 'outcome'>;
+  readonly duration: Histogram<'outcome'>;
+  readonly waiting: Histogram;
+}
+
+/** The metrics of the runs' containers: bytes their streams move, how many run now. */
+interface ContainerMetrics {
+  readonly bytes: Counter<'kind'>;
+  readonly running: Gauge;
+}
+
+/** The metrics of what this worker recovers from dead workers: their runs, their containers. */
+interface RecoveryMetrics {
+  readonly stalled: Counter;
+  readonly reaped: Counter;
+}
+
+/** The metrics of the runs' Girder API requests. */
+interface GirderMetrics {
+  readonly requests: Counter<'method' | 'status'>;
+  readonly retries: Counter<'status'>;
+}
+
+/** Every metric a worker event counts, by concern. */
+interface MetricSet {
+  readonly runs: RunMetrics;
+  readonly containers: ContainerMetrics;
+  readonly recovery: RecoveryMetrics;
+  readonly girder: GirderMetrics;
+}
+
+function runMetrics(prom: typeof PromClient, registers: Registry[]): RunMetrics {
+  return {
+    started: new prom.Counter({
+      name: 'girder_worker_runs_started_total',
+      help: 'Runs this worker started (each attempt), by image.',
+      labelNames: ['image'],
+      registers,
+    }),
+    finished: new prom.Counter({
+      name: 'girder_worker_runs_finished_total',
+      help: 'Runs this worker finished, by image and outcome (succeeded, failed, cancelled).',
+      labelNames: ['image', 'outcome'],
+      registers,
+    }),
+    duration: new prom.Histogram({
+      name: 'girder_worker_run_duration_seconds',
+      help: 'From the worker taking a run to its end, by outcome.',
+      labelNames: ['outcome'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    waiting: new prom.Histogram({
+      name: 'girder_worker_queue_wait_seconds',
+      help: 'From a run being queued to a worker taking it.',
+      buckets: WAIT_BUCKETS,
+      registers,
+    }),
+  };
+}
+
+function containerMetrics(prom: typeof PromClient, registers: Registry[]): ContainerMetrics {
+  return {
+    bytes: new prom.Counter({
+      name: 'girder_worker_stream_bytes_total',
+      help: 'Bytes moved through stream connectors, by connector kind.',
+      labelNames: ['kind'],
+      registers,
+    }),
+    running: new prom.Gauge({
+      name: 'girder_worker_containers_running',
+      help: 'Containers of this worker running now.',
+      registers,
+    }),
+  };
+}
+
+function recoveryMetrics(prom: typeof PromClient, registers: Registry[]): RecoveryMetrics {
+  return {
+    stalled: new prom.Counter({
+      name: 'girder_worker_stalled_runs_total',
+      help: 'Runs of dead workers (lock expired) put back to be taken again.',
+      registers,
+    }),
+    reaped: new prom.Counter({
+      name: 'girder_worker_orphans_reaped_total',
+      help: 'Containers of dead workers removed by this worker.',
+      registers,
+    }),
+  };
+}
+
+function girderMetrics(prom: typeof PromClient, registers: Registry[]): GirderMetrics {
+  return {
+    requests: new prom.Counter({
+      name: 'girder_worker_girder_requests_total',
+      help: "Answers to the runs' Girder API requests, by method and status (downloads on their own connection aside).",
+      labelNames: ['method', 'status'],
+      registers,
+    }),
+    retries: new prom.Counter({
+      name: 'girder_worker_girder_retries_total',
+      help: "Retries of the runs' Girder API requests, by the status that caused them (network: no answer).",
+      labelNames: ['status'],
+      registers,
+    }),
+  };
+}
+
+/** The worker's `onEvent`: counts each event in its metrics. */
+function eventCounter(metrics: MetricSet): (event: WorkerEvent) => void {
+  const { runs, recovery, girder } = metrics;
+  const countContainerEvent = containerEventCounter(metrics.containers);
+  return (event) => {
     switch (event.type) {
       case 'taken':
-        started.inc({ image: event.image });
-        if (event.waitedMs !== undefined) waiting.observe(event.waitedMs / 1000);
+        runs.started.inc({ image: event.image });
+        if (event.waitedMs !== undefined) runs.waiting.observe(event.waitedMs / 1000);
         return;
       case 'settled':
-        finished.inc({ image: event.image, outcome: event.outcome });
-        duration.observe({ outcome: event.outcome }, event.durationMs / 1000);
+        runs.finished.inc({ image: event.image, outcome: event.outcome });
+        runs.duration.observe({ outcome: event.outcome }, event.durationMs / 1000);
         return;
       case 'stalled':
-        stalled.inc();
+        recovery.stalled.inc();
         return;
       case 'reaped':
-        reaped.inc(event.count);
+        recovery.reaped.inc(event.count);
         return;
       case 'girder':
-        if (event.kind === 'retry') girderRetries.inc({ status: String(event.status) });
-        else girderRequests.inc({ method: event.method, status: String(event.status) });
+        if (event.kind === 'retry') girder.retries.inc({ status: String(event.status) });
+        else girder.requests.inc({ method: event.method, status: String(event.status) });
         return;
-      case 'run': {
-        const e = event.event;
-        if (e.type === 'started') live.add(e.containerId);
-        else if (e.type === 'exited') live.delete(e.containerId);
-        else if (e.type === 'cancelled' && e.containerId) live.delete(e.containerId);
-        else if (e.type === 'stream') bytes.inc({ kind: streamKind(e.name) }, e.bytes);
-        running.set(live.size);
-      }
+      case 'run':
+        countContainerEvent(event.event);
     }
   };
-  return { registry, onEvent };
+}
+
+/** Counts what the runs' containers do: the ones live now (by id), the bytes their streams move. */
+function containerEventCounter(metrics: ContainerMetrics): (event: DockerRunEvent) => void {
+  const live = new Set<string>();
+  return (e) => {
+    if (e.type === 'started') live.add(e.containerId);
+    else if (e.type === 'exited') live.delete(e.containerId);
+    else if (e.type === 'cancelled' && e.containerId) live.delete(e.containerId);
+    else if (e.type === 'stream') metrics.bytes.inc({ kind: streamKind(e.name) }, e.bytes);
+    metrics.running.set(live.size);
+  };
 }
