@@ -1,17 +1,9 @@
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from 'node:fs';
 import module, { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script, constants as vmConstants } from 'node:vm';
+
+// Node's built-ins come from `process.getBuiltinModule` where they are used: imported here, the CLI
+// build would load them (and the chunks it shares them through) for every command.
+const fs = (): typeof import('node:fs') => process.getBuiltinModule('node:fs');
+const path = (): typeof import('node:path') => process.getBuiltinModule('node:path');
 
 /** What `run-main.ts` exports: the program with the run command only. */
 export interface RunMain {
@@ -33,11 +25,11 @@ const BUNDLE = 'cli-run.cjs';
  * @returns the run program's entry
  */
 export async function loadRunMain(): Promise<RunMain> {
-  const bundle = join(dirname(fileURLToPath(import.meta.url)), BUNDLE);
+  const bundle = path().join(import.meta.dirname, BUNDLE);
   // Set by `cli.ts` (`module.enableCompileCache()`); undefined when Node's cache is off.
   const cacheDir = module.getCompileCacheDir?.();
   if (cacheDir !== undefined) {
-    const loaded = loadWithCodeCache(bundle, join(cacheDir, 'girder-worker'));
+    const loaded = loadWithCodeCache(bundle, path().join(cacheDir, 'girder-worker'));
     if (loaded) return loaded;
   }
   // The CLI build turns this into an import of `./cli-run.cjs`.
@@ -46,13 +38,14 @@ export async function loadRunMain(): Promise<RunMain> {
 
 /** Compiles and runs `bundle` as CommonJS with the code cache in `dir`; undefined without the bundle. */
 function loadWithCodeCache(bundle: string, dir: string): RunMain | undefined {
+  const { Script, constants: vmConstants } = process.getBuiltinModule('node:vm');
   let source: string;
   try {
-    source = readFileSync(bundle, 'utf8');
+    source = fs().readFileSync(bundle, 'utf8');
   } catch {
     return undefined;
   }
-  const cacheFile = join(dir, `cli-run-${process.versions.v8}-${hashOf(bundle)}.v8`);
+  const cacheFile = path().join(dir, `cli-run-${process.versions.v8}-${hashOf(bundle)}.v8`);
   const cachedData = readOwnFile(cacheFile);
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundle,
@@ -65,15 +58,16 @@ function loadWithCodeCache(bundle: string, dir: string): RunMain | undefined {
   }
   const exports: Record<string, unknown> = {};
   const cjsModule = { exports };
-  script.runInThisContext()(exports, createRequire(bundle), cjsModule, bundle, dirname(bundle));
+  script.runInThisContext()(exports, createRequire(bundle), cjsModule, bundle, path().dirname(bundle));
   return cjsModule.exports as unknown as RunMain;
 }
 
 /** The file's bytes when it is a regular file of this user that only this user may write; else undefined. */
-function readOwnFile(path: string): Buffer | undefined {
+function readOwnFile(file: string): Buffer | undefined {
+  const { closeSync, constants, fstatSync, openSync, readFileSync } = fs();
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch {
     return undefined;
   }
@@ -90,13 +84,14 @@ function readOwnFile(path: string): Buffer | undefined {
   }
 }
 
-/** Writes `path` (mode 0600, in `dir` made 0700) through a temporary file and a rename; never throws. */
-function writeOwnFile(dir: string, path: string, data: () => Buffer): void {
+/** Writes `file` (mode 0600, in `dir` made 0700) through a temporary file and a rename; never throws. */
+function writeOwnFile(dir: string, file: string, data: () => Buffer): void {
+  const { mkdirSync, renameSync, writeFileSync } = fs();
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const temporary = `${path}.${process.pid}`;
+    const temporary = `${file}.${process.pid}`;
     writeFileSync(temporary, data(), { mode: 0o600, flag: 'wx' });
-    renameSync(temporary, path);
+    renameSync(temporary, file);
   } catch {
     // No cache this time.
   }
