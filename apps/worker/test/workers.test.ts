@@ -111,7 +111,9 @@ describe('girder-worker worker (BullMQ on a real Redis)', { timeout: 180_000 }, 
     expect(await cancelRun(queued, { redisUrl: redis.url, queue })).toBe('removed');
     expect(await getRunStatus(queued, { redisUrl: redis.url, queue })).toBeUndefined();
 
-    const workers = startWorkers(queue, 1);
+    // This test is about cancelling, not stalls: a lock of 30 s (not the file's 3 s) keeps a worker
+    // slowed by a loaded machine from losing its run to the stall check and taking it twice.
+    const workers = startWorkers(queue, 1, ['--lock-duration-ms', '30000']);
     try {
       const running = await submitRun({ redisUrl: redis.url, queue, spec: spec(['sleep', '60']) });
       await waitFor(
