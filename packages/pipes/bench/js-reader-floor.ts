@@ -14,10 +14,10 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { median, range } from '@girder-worker/test-helpers/stats';
 import { openFifoReader } from '../src/fifo-reader.ts';
 import { mkfifo } from '../src/mkfifo.ts';
+import { bootReaderThread } from './reader-thread.ts';
 
 const mib = Number(process.env.BENCH_MIB ?? 512);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -35,19 +35,6 @@ function run(command: string, args: string[]): Promise<void> {
 const writer = (fifo: string): Promise<void> =>
   run('dd', ['if=/dev/zero', `of=${fifo}`, 'bs=1M', `count=${mib}`]);
 
-/** The floor thread: told the path, opens it and reads it to the end, then posts the byte count. */
-const FLOOR_SOURCE = `
-const { readSync, openSync, closeSync } = require('node:fs');
-const { parentPort } = require('node:worker_threads');
-parentPort.once('message', (path) => {
-  const fd = openSync(path, 'r');
-  const buffer = new Uint8Array(1 << 20);
-  let total = 0;
-  for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) total += n;
-  closeSync(fd);
-  parentPort.postMessage(total);
-});`;
-
 const readers: Record<string, (fifo: string) => Promise<number>> = {
   async raw(fifo) {
     const started = performance.now();
@@ -55,18 +42,14 @@ const readers: Record<string, (fifo: string) => Promise<number>> = {
     return performance.now() - started;
   },
   async floor(fifo) {
-    const thread = new Worker(FLOOR_SOURCE, { eval: true });
+    const thread = await bootReaderThread();
     try {
-      // Booted: it answers a first message only once its environment is up.
-      await new Promise((resolve) => thread.once('online', resolve));
       const started = performance.now();
-      const total = new Promise<number>((resolve) => thread.once('message', resolve));
-      thread.postMessage(fifo);
-      const [read] = await Promise.all([total, writer(fifo)]);
+      const [read] = await Promise.all([thread.read(fifo), writer(fifo)]);
       if (read !== bytes) throw new Error(`floor read ${read} of ${bytes}`);
       return performance.now() - started;
     } finally {
-      await thread.terminate();
+      await thread.close();
     }
   },
   async lent(fifo) {

@@ -14,6 +14,7 @@ import { releasesChunks } from '../src/lent-chunks.ts';
 import { mkfifo } from '../src/mkfifo.ts';
 import { NamedInputPipe, NamedOutputPipe } from '../src/named-pipe.ts';
 import { benchContext, inTempDir, MiB, withContainer } from './container.ts';
+import { bootReaderThread } from './reader-thread.ts';
 
 const mib = Number(process.env.BENCH_MIB ?? 1024);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -132,6 +133,21 @@ function rows(input: string): Row[] {
       raw: true,
       setup: (_dir, fifo) =>
         onOwnFifo(fifo, () => runShell('dd if="$1" of=/dev/null bs=1M 2>/dev/null', fifo)),
+    },
+    {
+      direction: 'out',
+      label: 'floor: a booted thread doing only blocking reads (no sink)',
+      setup: async (_dir, fifo) => {
+        const thread = await bootReaderThread();
+        return onOwnFifo(fifo, async () => {
+          try {
+            const read = await thread.read(fifo);
+            if (read !== bytes) throw new Error(`the floor thread read ${read} of ${bytes}`);
+          } finally {
+            await thread.close();
+          }
+        });
+      },
     },
     {
       direction: 'out',
