@@ -58,12 +58,19 @@ type Drive = (exited: Promise<unknown>) => Promise<void>;
 const consumerIn = ['md5sum', '/data/pipe'];
 const producerOut = ['sh', '-c', `dd if=/dev/zero bs=1M count=${mib} of=/data/pipe 2>/dev/null`];
 
-/** Creates the FIFO through the Connect (as the runner does) and returns the host side's driver. */
+/**
+ * Creates the FIFO and builds the connector through the Connect before the container starts, and
+ * starts it after, as the runner does; returns the host side's driver.
+ */
 async function viaConnect(dir: string, connect: Connect): Promise<Drive> {
   const ctx = await benchContext(dir);
-  await connect.transform(ctx);
-  return async (exited) => {
-    const connector = await connect.connector(ctx, { until: exited });
+  let exit: (value: unknown) => void = () => {};
+  const exited = new Promise((resolve) => {
+    exit = resolve;
+  });
+  const connector = await connect.connector(ctx, { until: exited });
+  return async (containerExited) => {
+    containerExited.then(exit, exit);
     const { bytesMoved } = await connector.start();
     if (bytesMoved !== bytes) throw new Error(`moved ${bytesMoved} of ${bytes}`);
   };

@@ -7,7 +7,10 @@ import {
   type StreamSource,
 } from './connector.ts';
 import { PipeError } from './errors.ts';
+import { lendWithThread } from './fifo-reader.ts';
+import { HostFileSink } from './host-file.ts';
 import { NamedInputPipe, NamedOutputPipe } from './named-pipe.ts';
+import { BootedPumpThread } from './pump-lender.ts';
 import {
   ContainerStdErr,
   ContainerStdOut,
@@ -183,10 +186,11 @@ export class Connect extends Transform<string> implements ConnectorProvider {
     await this.transform(ctx);
     const until = options.until;
     let input: StreamSource;
+    let thread: BootedPumpThread | undefined;
     if (this.input instanceof NamedOutputPipe) {
       const pipe = this.input;
       // Lent: the pipe is read into reused slabs; a sink that may keep chunks gets copies.
-      input = ({ signal }) => pipe.openReader(ctx, { signal, until }).lend();
+      input = ({ signal }) => lendWithThread(pipe.openReader(ctx, { signal, until }), thread);
     } else if (isContainerStream(this.input)) {
       const stream = this.input.stream === 'stdout' ? options.containerStdout : options.containerStderr;
       if (stream === undefined) {
@@ -206,8 +210,13 @@ export class Connect extends Transform<string> implements ConnectorProvider {
     } else {
       output = (await this.output.transform(ctx)) as StreamSink;
     }
+    // A sink other than a host file takes the bytes in this process, through a pump thread: it
+    // boots now (50–80 ms), while the container starts (the runner builds its connectors first),
+    // rather than once the bytes come.
+    if (this.input instanceof NamedOutputPipe && !(this.output instanceof HostFileSink))
+      thread = new BootedPumpThread();
     try {
-      return createStreamConnector({
+      const connector = createStreamConnector({
         name: this.toString(),
         input,
         output,
@@ -215,7 +224,12 @@ export class Connect extends Transform<string> implements ConnectorProvider {
         ...(until === undefined ? {} : { until }),
         logger: ctx.logger,
       });
+      // Ended or closed unstarted: the thread goes (a no-op once the reader's lender took it).
+      const stop = (): Promise<void> | undefined => thread?.close();
+      connector.done.then(stop, stop);
+      return connector;
     } catch (error) {
+      await thread?.close();
       // A side's transform(ctx) gave something that is not a stream (or a function returning one).
       const side = /options\.input/.test(String(error)) ? 'input' : 'output';
       throw new TypeError(

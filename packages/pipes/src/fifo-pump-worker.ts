@@ -21,6 +21,12 @@ export const PUMP = {
   FILLED: 8,
 } as const;
 
+/** What a pump thread is sent first: the control words and the slabs it shares with the main thread. */
+export interface PumpInit {
+  control: SharedArrayBuffer;
+  slabs: SharedArrayBuffer[];
+}
+
 /** What the main thread posts to start the pump. */
 export interface PumpStart {
   /** `/proc/self/fd/N` of a read end the main thread holds open (never a path the container can touch). */
@@ -37,12 +43,9 @@ export interface PumpStart {
  * place, with no event loop, no EAGAIN and no thread-pool hop. It fills the shared slabs in turn,
  * each fully before moving on, and tells the main thread through the control words.
  */
-function pumpThread(fsModule: typeof fs, threads: typeof workerThreads): void {
-  const { parentPort, workerData, receiveMessageOnPort } = threads;
-  const { control, slabs: slabBuffers } = workerData as {
-    control: SharedArrayBuffer;
-    slabs: SharedArrayBuffer[];
-  };
+function pumpThread(fsModule: typeof fs, threads: typeof workerThreads, init: PumpInit): void {
+  const { parentPort, receiveMessageOnPort } = threads;
+  const { control, slabs: slabBuffers } = init;
   const ctrl = new Int32Array(control);
   const slabs = slabBuffers.map((buffer) => new Uint8Array(buffer));
   const count = slabs.length;
@@ -106,5 +109,8 @@ function pumpThread(fsModule: typeof fs, threads: typeof workerThreads): void {
   }
 }
 
-/** The Worker's source text (CommonJS eval): the body above, given `fs` and `worker_threads`. */
-export const PUMP_SOURCE: string = `(${pumpThread.toString()})(require('node:fs'), require('node:worker_threads'));`;
+/**
+ * The Worker's source text (CommonJS eval): once booted, it waits (idle, in its event loop) for
+ * its {@link PumpInit}, then runs the body above with it.
+ */
+export const PUMP_SOURCE: string = `require('node:worker_threads').parentPort.once('message', (init) => (${pumpThread.toString()})(require('node:fs'), require('node:worker_threads'), init));`;

@@ -13,11 +13,14 @@ import {
   wrapFifoDescriptor,
 } from './fifo-fd.ts';
 import { DRAIN_INTO, type Drainable, LentChunks, OUTPUT_FAILURES } from './lent-chunks.ts';
-import { PumpLender } from './pump-lender.ts';
+import { type BootedPumpThread, PumpLender } from './pump-lender.ts';
 
 /** Slabs a lent FIFO reader reads into: 2 × 1 MiB (a pipe hands over at most 64 KiB a read). */
 const LENT_SLAB_BYTES = 1 << 20;
 const LENT_SLABS = 2;
+
+/** Readers given a booted pump thread (by {@link lendWithThread}) before they lend. */
+const BOOTED = new WeakMap<FifoReadStream, BootedPumpThread>();
 
 /** The path of one of our own descriptors: opens the same FIFO, whatever is at its path now. */
 const ownFd = (fd: number): string => `/proc/self/fd/${fd}`;
@@ -139,10 +142,14 @@ export class FifoReadStream extends Readable {
         'GW_FIFO_READER_STARTED',
       );
     }
-    const lender = new PumpLender(LENT_SLAB_BYTES, LENT_SLABS, ({ code, message }) =>
-      this.destroy(
-        new PipeError(`${this.path}: reading the FIFO failed: ${message}`, code ?? 'GW_PIPE_ERROR'),
-      ),
+    const lender = new PumpLender(
+      LENT_SLAB_BYTES,
+      LENT_SLABS,
+      ({ code, message }) =>
+        this.destroy(
+          new PipeError(`${this.path}: reading the FIFO failed: ${message}`, code ?? 'GW_PIPE_ERROR'),
+        ),
+      BOOTED.get(this),
     );
     this.#lender = lender;
     this.on('error', (error) => lender.fail(error));
@@ -416,4 +423,16 @@ export class FifoReadStream extends Readable {
  */
 export function openFifoReader(path: string, options: FifoReaderOptions = {}): FifoReadStream {
   return new FifoReadStream(path, options);
+}
+
+/**
+ * {@link FifoReadStream.lend}, with a pump thread booted beforehand (see `BootedPumpThread`): the
+ * lender takes it over instead of booting one at the first chunk asked for.
+ * @param reader - a reader not read yet
+ * @param thread - the booted thread (its owner still closes it; a no-op once taken)
+ * @returns the lent chunks
+ */
+export function lendWithThread(reader: FifoReadStream, thread: BootedPumpThread | undefined): LentChunks {
+  if (thread) BOOTED.set(reader, thread);
+  return reader.lend();
 }

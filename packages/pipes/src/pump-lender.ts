@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { PUMP, PUMP_SOURCE, type PumpStart } from './fifo-pump-worker.ts';
+import { PUMP, PUMP_SOURCE, type PumpInit, type PumpStart } from './fifo-pump-worker.ts';
 
 /**
  * How long a consumer waiting with part of a slab ready waits for the rest before taking that
@@ -21,6 +21,43 @@ interface Region {
 }
 
 /**
+ * A pump thread booted before the FIFO is read (booting one takes 50–80 ms here): a connector
+ * whose sink takes the bytes in this process boots it while the container starts, and the
+ * {@link PumpLender} of its reader takes it over. Until then it waits, idle, and does not keep the
+ * process alive; {@link BootedPumpThread.close} stops it unless a lender took it.
+ */
+export class BootedPumpThread {
+  #worker: Worker | undefined;
+  readonly #exited: Promise<void>;
+
+  constructor() {
+    const { Worker: Thread } = process.getBuiltinModule('node:worker_threads');
+    const worker = new Thread(PUMP_SOURCE, { eval: true });
+    this.#worker = worker;
+    // Its lender listens once it takes it; a failure before that shows as an early exit.
+    worker.on('error', () => {});
+    worker.unref();
+    this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+  }
+
+  /** Hands the thread over, once; undefined after {@link BootedPumpThread.close}. */
+  take(): { worker: Worker; exited: Promise<void> } | undefined {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    if (!worker) return undefined;
+    worker.ref();
+    return { worker, exited: this.#exited };
+  }
+
+  /** Stops the thread and waits for it, unless a lender took it. */
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    if (worker) await worker.terminate();
+  }
+}
+
+/**
  * Lends what a pump thread (see `pumpThread`) reads from a FIFO, out of a ring of slabs shared
  * with it. The pump fills each slab fully with blocking reads; this side lends a full slab at once
  * (one wakeup per slab, not per 64 KiB read), or the part ready when the consumer has waited
@@ -36,6 +73,7 @@ export class PumpLender {
   readonly #handed: number[];
   readonly #held: number[];
   readonly #onFailure: (failure: PumpFailure) => void;
+  readonly #booted: BootedPumpThread | undefined;
   /** The pump thread, booted by the first {@link PumpLender.next}, started once a writer has come. */
   #worker: Worker | undefined;
   #exited: Promise<void> = Promise.resolve();
@@ -56,8 +94,14 @@ export class PumpLender {
    * @param slabCount - number of slabs (at least 2)
    * @param onFailure - told when the pump fails (`{ code, message }` of its error); the owner
    * then calls {@link PumpLender.fail} and {@link PumpLender.stop}
+   * @param booted - a thread booted beforehand, taken instead of booting one
    */
-  constructor(slabBytes: number, slabCount: number, onFailure: (failure: PumpFailure) => void) {
+  constructor(
+    slabBytes: number,
+    slabCount: number,
+    onFailure: (failure: PumpFailure) => void,
+    booted?: BootedPumpThread,
+  ) {
     this.#size = slabBytes;
     this.#slabs = Array.from({ length: slabCount }, () => Buffer.from(new SharedArrayBuffer(slabBytes)));
     this.#ctrl = new Int32Array(new SharedArrayBuffer(4 * (PUMP.FILLED + 2 * slabCount)));
@@ -66,6 +110,7 @@ export class PumpLender {
     this.#handed = this.#slabs.map(() => 0);
     this.#held = this.#slabs.map(() => 0);
     this.#onFailure = onFailure;
+    this.#booted = booted;
   }
 
   /** Where bytes read before the pump starts go (the free tail of the first slab). */
@@ -123,30 +168,36 @@ export class PumpLender {
   }
 
   /**
-   * Boots the pump thread (once): it waits, on the control words, for the start. Booting a thread
-   * takes 50–80 ms here; the first {@link PumpLender.next} does it before any writer has come, so
-   * that a writer is not left facing a full pipe meanwhile.
+   * Has the pump thread (once): takes the one booted beforehand, else boots one (50–80 ms here),
+   * and sends it the control words and slabs; it then waits on them for the start. The first
+   * {@link PumpLender.next} does it before any writer has come, so that a writer is not left
+   * facing a full pipe meanwhile.
    */
   #spawn(): Worker {
     if (this.#worker) return this.#worker;
-    // Loaded here, not at import: a run without a JS sink never needs worker_threads.
-    const { Worker: Thread } = process.getBuiltinModule('node:worker_threads');
-    const worker = new Thread(PUMP_SOURCE, {
-      eval: true,
-      workerData: { control: this.#ctrl.buffer, slabs: this.#slabs.map((slab) => slab.buffer) },
-    });
+    // A thread booted beforehand if there is one; else one booted now. Loaded here, not at
+    // import: a run without a JS sink never needs worker_threads.
+    const taken = this.#booted?.take();
+    const worker =
+      taken?.worker ??
+      new (process.getBuiltinModule('node:worker_threads').Worker)(PUMP_SOURCE, { eval: true });
     this.#worker = worker;
     worker.on('message', (message: { opened?: true; error?: PumpFailure }) => {
       if (message.opened) this.#onOpened?.();
       if (message.error) this.#onFailure(message.error);
     });
     worker.on('error', (error) => this.#onFailure({ message: error.message }));
-    this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    this.#exited = taken?.exited ?? new Promise((resolve) => worker.once('exit', () => resolve()));
     this.#exited.then(() => {
       const ctrl = this.#ctrl;
       if (Atomics.load(ctrl, PUMP.DONE) === 0 && Atomics.load(ctrl, PUMP.STOP) === 0)
         this.#onFailure({ message: 'the pump thread stopped before the end of the FIFO' });
     });
+    const init: PumpInit = {
+      control: this.#ctrl.buffer as SharedArrayBuffer,
+      slabs: this.#slabs.map((slab) => slab.buffer as SharedArrayBuffer),
+    };
+    worker.postMessage(init);
     return worker;
   }
 

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { assertNoLeaks, makeTempDir, testDocker } from '@girder-worker/test-helpers';
+import { assertNoLeaks, makeTempDir, testDocker, waitFor } from '@girder-worker/test-helpers';
 import {
   createTransformContext,
   TemporaryVolume,
@@ -142,6 +142,31 @@ describe('the pump thread of an output pipe', () => {
       expect(await exited).toBe(0);
     } finally {
       await done();
+    }
+  });
+
+  it('boots the pump thread of a JS sink when the connector is built, and stops it when closed unstarted', async () => {
+    const dir = await makeTempDir();
+    const temporaryVolume = new TemporaryVolume({ hostDir: await makeTempDir() });
+    await temporaryVolume.create();
+    const ctx = createTransformContext({ temporaryVolume });
+    const pipe = new NamedOutputPipe('out.fifo', { hostPath: dir, containerPath: '/data' });
+    try {
+      // The FIFO first (its creation may start libuv's thread pool, which stays).
+      await pipe.transform(ctx);
+      const before = await threads();
+      const fileSink = await new Connect(pipe, new HostFileSink(join(dir, 'result.bin'))).connector(ctx);
+      // A host file is drained by `cat`: no thread for it.
+      expect(await threads()).toBe(before);
+      const jsSink = await new Connect(pipe, new GivenSink(hashingSink().sink)).connector(ctx);
+      expect(await threads()).toBeGreaterThan(before);
+      await jsSink.close();
+      await fileSink.close();
+      await expect(jsSink.done).rejects.toThrow();
+      await waitFor(async () => (await threads()) <= before, 'the booted thread to stop', 20_000);
+    } finally {
+      await pipe.cleanup(ctx);
+      await temporaryVolume.remove();
     }
   });
 
