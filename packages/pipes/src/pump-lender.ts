@@ -20,6 +20,21 @@ interface Region {
   end: number;
 }
 
+/** A pump thread and its exit. */
+interface PumpThread {
+  worker: Worker;
+  exited: Promise<void>;
+}
+
+/**
+ * Boots a pump thread: it waits, idle, for its {@link PumpInit}. `worker_threads` is loaded here,
+ * not at import: a run without a JS sink never needs it.
+ */
+function bootPumpThread(): PumpThread {
+  const worker = new (process.getBuiltinModule('node:worker_threads').Worker)(PUMP_SOURCE, { eval: true });
+  return { worker, exited: new Promise((resolve) => worker.once('exit', () => resolve())) };
+}
+
 /**
  * A pump thread booted before the FIFO is read (booting one takes 50–80 ms here): a connector
  * whose sink takes the bytes in this process boots it while the container starts, and the
@@ -27,33 +42,29 @@ interface Region {
  * process alive; {@link BootedPumpThread.close} stops it unless a lender took it.
  */
 export class BootedPumpThread {
-  #worker: Worker | undefined;
-  readonly #exited: Promise<void>;
+  #thread: PumpThread | undefined;
 
   constructor() {
-    const { Worker: Thread } = process.getBuiltinModule('node:worker_threads');
-    const worker = new Thread(PUMP_SOURCE, { eval: true });
-    this.#worker = worker;
+    const thread = bootPumpThread();
+    this.#thread = thread;
     // Its lender listens once it takes it; a failure before that shows as an early exit.
-    worker.on('error', () => {});
-    worker.unref();
-    this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    thread.worker.on('error', () => {});
+    thread.worker.unref();
   }
 
   /** Hands the thread over, once; undefined after {@link BootedPumpThread.close}. */
-  take(): { worker: Worker; exited: Promise<void> } | undefined {
-    const worker = this.#worker;
-    this.#worker = undefined;
-    if (!worker) return undefined;
-    worker.ref();
-    return { worker, exited: this.#exited };
+  take(): PumpThread | undefined {
+    const thread = this.#thread;
+    this.#thread = undefined;
+    thread?.worker.ref();
+    return thread;
   }
 
   /** Stops the thread and waits for it, unless a lender took it. */
   async close(): Promise<void> {
-    const worker = this.#worker;
-    this.#worker = undefined;
-    if (worker) await worker.terminate();
+    const thread = this.#thread;
+    this.#thread = undefined;
+    await thread?.worker.terminate();
   }
 }
 
@@ -175,19 +186,15 @@ export class PumpLender {
    */
   #spawn(): Worker {
     if (this.#worker) return this.#worker;
-    // A thread booted beforehand if there is one; else one booted now. Loaded here, not at
-    // import: a run without a JS sink never needs worker_threads.
-    const taken = this.#booted?.take();
-    const worker =
-      taken?.worker ??
-      new (process.getBuiltinModule('node:worker_threads').Worker)(PUMP_SOURCE, { eval: true });
+    // A thread booted beforehand if there is one; else one booted now.
+    const { worker, exited } = this.#booted?.take() ?? bootPumpThread();
     this.#worker = worker;
     worker.on('message', (message: { opened?: true; error?: PumpFailure }) => {
       if (message.opened) this.#onOpened?.();
       if (message.error) this.#onFailure(message.error);
     });
     worker.on('error', (error) => this.#onFailure({ message: error.message }));
-    this.#exited = taken?.exited ?? new Promise((resolve) => worker.once('exit', () => resolve()));
+    this.#exited = exited;
     this.#exited.then(() => {
       const ctrl = this.#ctrl;
       if (Atomics.load(ctrl, PUMP.DONE) === 0 && Atomics.load(ctrl, PUMP.STOP) === 0)
