@@ -11,7 +11,7 @@ import { isFifoPeerClosedError, isFifoPeerMissingError } from '../src/errors.ts'
 import { openFifoReader } from '../src/fifo-reader.ts';
 import { openFifoWriter } from '../src/fifo-writer.ts';
 import { mkfifo } from '../src/mkfifo.ts';
-import { createDataContainer } from './helpers.ts';
+import { startDataContainer } from './helpers.ts';
 
 const started: Docker.Container[] = [];
 
@@ -30,12 +30,7 @@ interface Started {
 
 /** Starts the test image with `dir` mounted at /data; removed after the test (before the leak check). */
 async function runContainer(dir: string, cmd: string[]): Promise<Started> {
-  const container = await createDataContainer(dir, cmd, 'pipes-test');
-  started.push(container);
-  const exited = container
-    .wait({ condition: 'next-exit' })
-    .then((result: { StatusCode: number }) => result.StatusCode);
-  await container.start();
+  const { container, exited } = await startDataContainer(dir, cmd, 'pipes-test', started);
   return {
     container,
     exited,

@@ -82,3 +82,22 @@ export function createDataContainer(
     HostConfig: { Binds: [`${dir}:/data`], NetworkMode: 'none' },
   });
 }
+
+/**
+ * {@link createDataContainer}, recorded in `started` (the caller removes those), then started,
+ * with its exit code asked for before the start (`next-exit`).
+ */
+export async function startDataContainer(
+  dir: string,
+  cmd: string[],
+  runPrefix: string,
+  started: Docker.Container[],
+): Promise<{ container: Docker.Container; exited: Promise<number> }> {
+  const container = await createDataContainer(dir, cmd, runPrefix);
+  started.push(container);
+  const exited = container
+    .wait({ condition: 'next-exit' })
+    .then((result: { StatusCode: number }) => result.StatusCode);
+  await container.start();
+  return { container, exited };
+}

@@ -22,7 +22,7 @@ import {
   releasesChunks,
   type StreamSink,
 } from '../src/index.ts';
-import { createDataContainer } from './helpers.ts';
+import { startDataContainer } from './helpers.ts';
 
 /** A given Writable as the output side of a Connect. */
 class GivenSink extends Transform<StreamSink> {
@@ -72,12 +72,7 @@ async function run(pipeName: string, script: string, prepare?: (dir: string) => 
     pipe,
     async start(): Promise<Run> {
       await pipe.transform(ctx);
-      const container = await createDataContainer(dir, ['sh', '-c', script], 'pipes-pump');
-      started.push(container);
-      const exited = container
-        .wait({ condition: 'next-exit' })
-        .then((result: { StatusCode: number }) => result.StatusCode);
-      await container.start();
+      const { exited } = await startDataContainer(dir, ['sh', '-c', script], 'pipes-pump', started);
       return {
         ctx,
         dir,
